@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using Distlog.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Distlog;
+
+/// <summary>
+/// The distlog <see cref="ILoggerProvider"/>: every record logged through Microsoft.Extensions.Logging, with its
+/// task key, task data and scopes, is queued and sent over a ZeroMQ PUSH socket to distlogd.
+/// </summary>
+/// <remarks>
+/// Register it with <see cref="DistlogLoggingBuilderExtensions.AddDistlog(ILoggingBuilder, string, Action{DistlogOptions}?)"/>.
+/// Log calls never block (unless <see cref="OverflowPolicy.Block"/> is chosen) and never throw; the message is
+/// rendered and encoded on the provider's own sender thread. Dispose delivers what is queued within
+/// <see cref="DistlogOptions.FlushTimeout"/>.
+/// </remarks>
+[ProviderAlias("Distlog")]
+public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalScope, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, DistlogLogger> _loggers = new(StringComparer.Ordinal);
+    private readonly SelfLog _selfLog;
+    private readonly DistlogOptions _options;
+
+    /// <summary>Creates the provider from options bound by the host (<c>Logging:Distlog</c>).</summary>
+    public DistlogLoggerProvider(IOptionsMonitor<DistlogOptions> options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).CurrentValue)
+    {
+    }
+
+    /// <summary>Creates the provider with explicit options (for use without dependency injection).</summary>
+    public DistlogLoggerProvider(DistlogOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        TimeProvider = options.TimeProvider ?? TimeProvider.System;
+        _selfLog = new SelfLog(options.SelfLog, TimeProvider);
+        string endpoint = options.Endpoint;
+        Sender = new RecordSender(options, _selfLog, () => new NetMqPushTransport(endpoint, options.SendHighWatermark));
+    }
+
+    /// <summary>The provider's counters now.</summary>
+    public DistlogStatistics Statistics => Sender.Statistics;
+
+    internal RecordSender Sender { get; }
+
+    internal TimeProvider TimeProvider { get; }
+
+    internal IExternalScopeProvider? ScopeProvider { get; private set; }
+
+    /// <inheritdoc/>
+    public ILogger CreateLogger(string categoryName) =>
+        _loggers.GetOrAdd(categoryName ?? string.Empty, static (name, provider) => new DistlogLogger(name, provider), this);
+
+    /// <inheritdoc/>
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => ScopeProvider = scopeProvider;
+
+    /// <summary>Waits until every record logged before the call has been handed to the socket.</summary>
+    /// <param name="timeout">The longest to wait.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns><see langword="false"/> when the timeout passed first (the daemon is unreachable, say).</returns>
+    public Task<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Sender.FlushAsync(timeout, cancellationToken);
+
+    /// <summary>Delivers what is queued (at most <see cref="DistlogOptions.FlushTimeout"/>) and closes the socket.</summary>
+    public void Dispose() => Sender.Dispose();
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    internal void ReportLoggingFailure(Exception ex) =>
+        _selfLog.Report("log", $"a log call failed inside distlog and its record was dropped: {ex.GetType().Name}: {ex.Message}");
+}

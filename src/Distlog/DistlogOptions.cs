@@ -1,0 +1,54 @@
+using Distlog.Protocol;
+
+namespace Distlog;
+
+/// <summary>Settings of the distlog provider; bound from <c>Logging:Distlog</c> in configuration.</summary>
+public sealed class DistlogOptions
+{
+    /// <summary>The default endpoint, where distlogd listens out of the box.</summary>
+    public const string DefaultEndpoint = "tcp://localhost:5010";
+
+    /// <summary>ZeroMQ endpoint of the daemon; the provider's PUSH socket connects to it. Default <c>tcp://localhost:5010</c>.</summary>
+    public string Endpoint { get; set; } = DefaultEndpoint;
+
+    /// <summary>Wire encoding. Default <see cref="DistlogEncoding.Json"/>, which the original Python daemon reads too.</summary>
+    public DistlogEncoding Encoding { get; set; } = DistlogEncoding.Json;
+
+    /// <summary>The topic's system byte: <c>P</c> production (default), <c>S</c> staging, <c>T</c> test.</summary>
+    public char System { get; set; } = 'P';
+
+    /// <summary>Name of this service, sent with every record (<c>service</c>); default: the entry assembly's name.</summary>
+    public string? ServiceName { get; set; }
+
+    /// <summary>How many records may wait to be sent. Default 65536.</summary>
+    public int QueueCapacity { get; set; } = 65_536;
+
+    /// <summary>What a log call does when the queue is full. Default <see cref="OverflowPolicy.DropNewest"/>.</summary>
+    public OverflowPolicy Overflow { get; set; } = OverflowPolicy.DropNewest;
+
+    /// <summary>With <see cref="OverflowPolicy.Block"/>, the longest a log call waits for room. Default 1 second.</summary>
+    public TimeSpan BlockTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest <c>Dispose</c> spends delivering what is queued. Default 5 seconds.</summary>
+    public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Records waiting together are sent as one batch message up to this many bytes. Default 32 KiB;
+    /// 0 sends one record per message, as the original does.</summary>
+    public int MaxBatchBytes { get; set; } = 32 * 1024;
+
+    /// <summary>A record that encodes larger than this is sent without its structured data and with its message cut. Default 1 MiB.</summary>
+    public int MaxRecordBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Messages the ZeroMQ socket holds while the daemon is away, before the queue starts to fill. Default 256.</summary>
+    public int SendHighWatermark { get; set; } = 256;
+
+    /// <summary>Limits on the values a record carries (depth, items, string length).</summary>
+    public RecordEncoderOptions Limits { get; set; } = RecordEncoderOptions.Default;
+
+    /// <summary>Where the provider reports its own trouble (unreachable endpoint, drops, encoding failures): once per kind
+    /// of trouble a minute. Default: standard error. Never called on the logging thread's fast path.</summary>
+    public Action<string>? SelfLog { get; set; } = static message => Console.Error.WriteLine(message);
+
+    /// <summary>Time source for record timestamps. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Distlog.Internal;
+using Distlog.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Distlog;
+
+/// <summary>
+/// A scope of the task tree (the seed's <c>Task</c>): every record logged, by any <see cref="ILogger"/>, while it is
+/// the innermost task carries its key <c>{seq}@{id}</c> and its data in <c>context</c>.
+/// </summary>
+/// <remarks>
+/// <para>Create one with <see cref="DistlogLoggerExtensions.BeginTask"/> (a new tree),
+/// <see cref="DistlogLoggerExtensions.BeginSubtask"/> (a branch of the current task) or
+/// <see cref="DistlogLoggerExtensions.ImportTask"/> (a branch started in another process), and dispose it to
+/// leave it. Entering logs the task's message at Information; leaving logs the <see cref="Success"/> text (or
+/// <c>DONE message</c>) at Information, or <c>FAILED message</c> at Error with the exception when the scope is
+/// left by an exception — detected for <c>using</c> blocks, or stated with <see cref="Fail"/>.</para>
+/// <para>The current task flows with <c>async</c>/<c>await</c> and into tasks and threads started inside it
+/// (<see cref="AsyncLocal{T}"/>); concurrent requests never see each other's tasks. Members are thread-safe.</para>
+/// </remarks>
+public sealed class DistlogTask : IDisposable
+{
+    private const int StateRunning = 0;
+    private const int StateSucceeded = 1;
+    private const int StateFailed = 2;
+
+    private static readonly AsyncLocal<DistlogTask?> s_current = new();
+    private static readonly EventId s_enterEvent = new(0, "DistlogTaskEnter");
+    private static readonly EventId s_exitEvent = new(0, "DistlogTaskExit");
+
+    /// <summary>The boundary being logged on this thread, read by the provider while the task logs it.</summary>
+    [ThreadStatic]
+    private static BoundaryMark t_boundary;
+
+    /// <summary>The exception most recently thrown on this thread, for an exit by exception.</summary>
+    [ThreadStatic]
+    private static Exception? t_lastThrown;
+
+    private readonly ILogger _logger;
+    private readonly DistlogTask? _previous;
+    private readonly string _message;
+    private readonly object?[] _args;
+    private readonly long _startTimestamp;
+
+    // Written by any thread through Interlocked/Volatile; read by the logging threads.
+    private KeyValuePair<string, object?>[] _data;
+    private long _seq = -1;
+    private int _children;
+    private int _state = StateRunning;
+    private int _disposed;
+    private string? _successMessage;
+    private object?[]? _successArgs;
+    private Exception? _failure;
+
+    static DistlogTask()
+    {
+        AppDomain.CurrentDomain.FirstChanceException += static (_, e) => t_lastThrown = e.Exception;
+    }
+
+    internal DistlogTask(ILogger logger, string id, string message, object?[] args, KeyValuePair<string, object?>[] data)
+    {
+        _logger = logger;
+        Id = id;
+        _message = message;
+        _args = args;
+        _data = data;
+        _previous = s_current.Value;
+        _startTimestamp = Stopwatch.GetTimestamp();
+        s_current.Value = this;
+        Log(LogLevel.Information, s_enterEvent, null, _message, _args, new TaskBoundary(TaskBoundary.Enter, TaskBoundary.Running, null));
+    }
+
+    /// <summary>The innermost task of the current execution flow, or <see langword="null"/> outside any task.</summary>
+    public static DistlogTask? Current => s_current.Value;
+
+    /// <summary>The task's id: a UUID for a root task, <c>parent/n</c> for the n-th subtask of a parent.</summary>
+    public string Id { get; }
+
+    /// <summary>The parent task's id, or <see langword="null"/> for a root task (the seed's <c>parent</c>).</summary>
+    public string? Parent => TaskKey.ParentOf(Id);
+
+    /// <summary>The root task's id (the part of <see cref="Id"/> before the first <c>/</c>).</summary>
+    public string RootId => TaskKey.Create(0, Id).RootId;
+
+    /// <summary>The task's data, carried in the <c>context</c> of every record logged inside it.</summary>
+    public IReadOnlyDictionary<string, object?> Context
+    {
+        get
+        {
+            var result = new Dictionary<string, object?>();
+            foreach (var pair in Volatile.Read(ref _data))
+            {
+                result[pair.Key] = pair.Value;
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary><c>running</c>, <c>succeeded</c> or <c>failed</c>.</summary>
+    public string Status => Volatile.Read(ref _state) switch
+    {
+        StateSucceeded => TaskBoundary.Succeeded,
+        StateFailed => TaskBoundary.Failed,
+        _ => TaskBoundary.Running,
+    };
+
+    /// <summary>Time since the task was entered.</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_startTimestamp);
+
+    /// <summary>The data of the records being logged; replaced whole on <see cref="Bind(object)"/>, never mutated.</summary>
+    internal KeyValuePair<string, object?>[] Data => Volatile.Read(ref _data);
+
+    /// <summary>The task whose boundary record is being logged on this thread, if any.</summary>
+    internal static ref readonly BoundaryMark CurrentBoundary => ref t_boundary;
+
+    /// <summary>Adds key/value pairs (an anonymous object or a dictionary) to the task's data; existing keys are replaced.</summary>
+    /// <returns>This task.</returns>
+    public DistlogTask Bind(object values)
+    {
+        var pairs = ContextData.From(values);
+        while (true)
+        {
+            var current = Volatile.Read(ref _data);
+            var merged = ContextData.Merge(current, pairs);
+            if (Interlocked.CompareExchange(ref _data, merged, current) == current)
+            {
+                return this;
+            }
+        }
+    }
+
+    /// <summary>Adds one key/value pair to the task's data.</summary>
+    /// <returns>This task.</returns>
+    public DistlogTask Bind(string key, object? value) => Bind(new[] { new KeyValuePair<string, object?>(key, value) });
+
+    /// <summary>Sets the message logged when the task ends without an exception (the seed's <c>success()</c>).</summary>
+    /// <param name="message">A message template, as for <c>LogInformation</c>.</param>
+    /// <param name="args">The template's values.</param>
+    public void Success(string message, params object?[] args)
+    {
+        _successMessage = message ?? string.Empty;
+        _successArgs = args ?? [];
+    }
+
+    /// <summary>Marks the task failed by <paramref name="exception"/>; its exit record is then logged at Error with it.</summary>
+    /// <returns>Always <see langword="false"/>, so it fits an exception filter that lets the exception go on:
+    /// <c>catch (Exception e) when (task.Fail(e)) { }</c>.</returns>
+    public bool Fail(Exception exception)
+    {
+        _failure = exception ?? new InvalidOperationException("task failed");
+        return false;
+    }
+
+    /// <summary>Reserves the id of this task's next subtask, to hand to another process for
+    /// <see cref="DistlogLoggerExtensions.ImportTask"/> (the seed's <c>get_foreign_task()</c>).</summary>
+    public string GetForeignTask() => ChildId(GetNextTask());
+
+    /// <summary>Reserves the number of this task's next subtask (the seed's <c>get_next_task()</c>), counting from 1.</summary>
+    public int GetNextTask() => Interlocked.Increment(ref _children);
+
+    /// <summary>Leaves the task: logs its exit record and makes the enclosing task current again.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        var failure = _failure;
+        if (failure is null && Marshal.GetExceptionPointers() != IntPtr.Zero)
+        {
+            // Disposed while an exception unwinds through the using block.
+            failure = t_lastThrown ?? new InvalidOperationException("task left by an exception");
+        }
+
+        double elapsedMs = Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds;
+        try
+        {
+            if (failure is not null)
+            {
+                Volatile.Write(ref _state, StateFailed);
+                Log(LogLevel.Error, s_exitEvent, failure, "FAILED " + _message, _args, new TaskBoundary(TaskBoundary.Exit, TaskBoundary.Failed, elapsedMs));
+            }
+            else
+            {
+                Volatile.Write(ref _state, StateSucceeded);
+                var boundary = new TaskBoundary(TaskBoundary.Exit, TaskBoundary.Succeeded, elapsedMs);
+                if (_successMessage is not null)
+                {
+                    Log(LogLevel.Information, s_exitEvent, null, _successMessage, _successArgs!, boundary);
+                }
+                else
+                {
+                    Log(LogLevel.Information, s_exitEvent, null, "DONE " + _message, _args, boundary);
+                }
+            }
+        }
+        finally
+        {
+            if (s_current.Value == this)
+            {
+                s_current.Value = _previous;
+            }
+        }
+    }
+
+    /// <summary>Creates the next subtask of the current task, or a root task when there is none.</summary>
+    internal static DistlogTask BeginChild(ILogger logger, string message, object?[] args, object? context)
+    {
+        var parent = s_current.Value;
+        string id = parent is null ? NewRootId() : parent.ChildId(parent.GetNextTask());
+        return new DistlogTask(logger, id, message, args, ContextData.From(context));
+    }
+
+    internal static DistlogTask BeginRoot(ILogger logger, string message, object?[] args, object? context) =>
+        new(logger, NewRootId(), message, args, ContextData.From(context));
+
+    internal static DistlogTask BeginImported(ILogger logger, string? foreignId, string message, object?[] args, object? context)
+    {
+        var data = ContextData.From(context);
+        string? id = ForeignId.Normalize(foreignId);
+        if (id is null)
+        {
+            // An id that is no task id (a damaged header, say) starts a tree of its own and keeps what was received.
+            data = ContextData.Merge(data, [new("foreign_task", foreignId is null ? null : ValueLimits.Cut(foreignId, 256))]);
+            id = NewRootId();
+        }
+
+        return new DistlogTask(logger, id, message, args, data);
+    }
+
+    internal long NextSeq() => Interlocked.Increment(ref _seq);
+
+    private static string NewRootId() => Guid.NewGuid().ToString("D");
+
+    private string ChildId(int n) => string.Concat(Id, "/", n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private void Log(LogLevel level, EventId eventId, Exception? exception, string message, object?[] args, TaskBoundary boundary)
+    {
+        var saved = t_boundary;
+        t_boundary = new BoundaryMark(this, boundary);
+        try
+        {
+            // The task's message is the user's template, so it varies by design (CA2254), and a task boundary
+            // is no hot path for LoggerMessage delegates (CA1848).
+#pragma warning disable CA1848, CA2254
+            _logger.Log(level, eventId, exception, message, args);
+#pragma warning restore CA1848, CA2254
+        }
+        catch (Exception)
+        {
+            // Another provider's failure must not escape a using block of the application.
+        }
+        finally
+        {
+            t_boundary = saved;
+        }
+    }
+
+    /// <summary>The task and boundary of a record being logged by <see cref="DistlogTask"/> itself.</summary>
+    internal readonly record struct BoundaryMark(DistlogTask? Task, TaskBoundary? Boundary);
+}

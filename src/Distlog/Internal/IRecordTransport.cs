@@ -1,0 +1,14 @@
+namespace Distlog.Internal;
+
+/// <summary>Where the sender hands encoded messages. One implementation today (a ZeroMQ PUSH socket); the seam
+/// where acknowledgements and a disk spool will go.</summary>
+/// <remarks>Used only by the sender thread, which creates it.</remarks>
+internal interface IRecordTransport : IDisposable
+{
+    /// <summary>Hands one message <c>[topic, body]</c> over without waiting.</summary>
+    /// <returns><see langword="false"/> when the transport cannot take it now (no peer, or its buffer is full).</returns>
+    bool TrySend(byte[] topic, byte[] body, int length);
+
+    /// <summary>Gives the transport at most <paramref name="linger"/> to deliver what it holds, then closes it.</summary>
+    void Close(TimeSpan linger);
+}

@@ -1,0 +1,47 @@
+using NetMQ;
+using NetMQ.Sockets;
+
+namespace Distlog.Internal;
+
+/// <summary>A ZeroMQ PUSH socket connected to the daemon's PULL socket, as the original's handler does.</summary>
+/// <remarks>Created, used and closed on the sender thread only (ZeroMQ sockets are not thread-safe).</remarks>
+internal sealed class NetMqPushTransport : IRecordTransport
+{
+    private readonly PushSocket _socket;
+
+    public NetMqPushTransport(string endpoint, int sendHighWatermark)
+    {
+        _socket = new PushSocket();
+        try
+        {
+            _socket.Options.SendHighWatermark = Math.Max(1, sendHighWatermark);
+            _socket.Options.Linger = TimeSpan.Zero;
+            _socket.Connect(endpoint);
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+    }
+
+    public bool TrySend(byte[] topic, byte[] body, int length)
+    {
+        if (!_socket.TrySendFrame(TimeSpan.Zero, topic, topic.Length, more: true))
+        {
+            return false;
+        }
+
+        // Once the first frame is taken, ZeroMQ takes the whole message.
+        _socket.SendFrame(body, length, more: false);
+        return true;
+    }
+
+    public void Close(TimeSpan linger)
+    {
+        _socket.Options.Linger = linger < TimeSpan.Zero ? TimeSpan.Zero : linger;
+        _socket.Dispose();
+    }
+
+    public void Dispose() => Close(TimeSpan.Zero);
+}

@@ -13,7 +13,8 @@ namespace Distlog;
 /// Register it with <see cref="DistlogLoggingBuilderExtensions.AddDistlog(ILoggingBuilder, string, Action{DistlogOptions}?)"/>.
 /// Log calls never block (unless <see cref="OverflowPolicy.Block"/> is chosen) and never throw; the message is
 /// rendered and encoded on the provider's own sender thread. Dispose delivers what is queued within
-/// <see cref="DistlogOptions.FlushTimeout"/>.
+/// <see cref="DistlogOptions.FlushTimeout"/>; at process exit, a provider still open is disposed, and the exit
+/// waits (at most that long) for NetMQ to put the last messages on the wire.
 /// </remarks>
 [ProviderAlias("Distlog")]
 public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalScope, IAsyncDisposable
@@ -37,6 +38,7 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
         _selfLog = new SelfLog(options.SelfLog, TimeProvider);
         string endpoint = options.Endpoint;
         Sender = new RecordSender(options, _selfLog, () => new NetMqPushTransport(endpoint, options.SendHighWatermark));
+        ProcessExitFlush.Track(this, options.FlushTimeout);
     }
 
     /// <summary>The provider's counters now.</summary>
@@ -63,7 +65,11 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
         Sender.FlushAsync(timeout, cancellationToken);
 
     /// <summary>Delivers what is queued (at most <see cref="DistlogOptions.FlushTimeout"/>) and closes the socket.</summary>
-    public void Dispose() => Sender.Dispose();
+    public void Dispose()
+    {
+        Sender.Dispose();
+        ProcessExitFlush.Untrack(this);
+    }
 
     /// <inheritdoc cref="Dispose"/>
     public ValueTask DisposeAsync()

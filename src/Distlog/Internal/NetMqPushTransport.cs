@@ -16,6 +16,10 @@ internal sealed class NetMqPushTransport : IRecordTransport
         {
             _socket.Options.SendHighWatermark = Math.Max(1, sendHighWatermark);
             _socket.Options.Linger = TimeSpan.Zero;
+
+            // Queue only to a connected daemon: while there is none, records wait in the provider's own queue,
+            // where they are counted and bounded, not in the socket.
+            _socket.Options.DelayAttachOnConnect = true;
             _socket.Connect(endpoint);
         }
         catch

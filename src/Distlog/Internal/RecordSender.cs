@@ -38,6 +38,7 @@ internal sealed class RecordSender : IDisposable
     private int _blockedWriters;
     private int _stopping;
     private int _flushWaiters;
+    private long _stopDeadlineTicks;
     private long _enqueued;
     private long _processed;
     private long _sentRecords;
@@ -54,7 +55,6 @@ internal sealed class RecordSender : IDisposable
     private readonly List<KeyValuePair<string, object?>> _args = [];
     private long _droppedReported;
     private long _reportingDropped;
-    private DateTimeOffset _stopDeadline;
 
     public RecordSender(DistlogOptions options, SelfLog selfLog, Func<IRecordTransport> transportFactory)
     {
@@ -146,12 +146,18 @@ internal sealed class RecordSender : IDisposable
     /// <summary>Stops taking records, delivers what is queued within <see cref="DistlogOptions.FlushTimeout"/>, and closes.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _stopping, 1) != 0)
+        lock (_spaceLock)
         {
-            return;
+            if (Volatile.Read(ref _stopping) != 0)
+            {
+                return;
+            }
+
+            // The deadline is published before the flag: the sender reads the flag, then the deadline.
+            Volatile.Write(ref _stopDeadlineTicks, (DateTimeOffset.UtcNow + _options.FlushTimeout).UtcTicks);
+            Interlocked.Exchange(ref _stopping, 1);
         }
 
-        _stopDeadline = DateTimeOffset.UtcNow + _options.FlushTimeout;
         _wake.Set();
         lock (_spaceLock)
         {
@@ -163,6 +169,8 @@ internal sealed class RecordSender : IDisposable
             _selfLog.Report("stop", "the sender did not finish within the flush timeout; records still queued are lost");
         }
     }
+
+    private DateTimeOffset StopDeadline => new(Volatile.Read(ref _stopDeadlineTicks), TimeSpan.Zero);
 
     private static TaskCompletionSource NewProgress() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -232,7 +240,7 @@ internal sealed class RecordSender : IDisposable
         }
         finally
         {
-            var linger = _stopDeadline == default ? TimeSpan.Zero : _stopDeadline - DateTimeOffset.UtcNow;
+            var linger = Volatile.Read(ref _stopping) == 0 ? TimeSpan.Zero : StopDeadline - DateTimeOffset.UtcNow;
             try
             {
                 transport?.Close(linger);
@@ -257,7 +265,7 @@ internal sealed class RecordSender : IDisposable
         while (true)
         {
             bool stopping = Volatile.Read(ref _stopping) != 0;
-            if (stopping && DateTimeOffset.UtcNow >= _stopDeadline)
+            if (stopping && DateTimeOffset.UtcNow >= StopDeadline)
             {
                 if (pendingRecords > 0 && !pendingIsReport)
                 {
@@ -316,6 +324,11 @@ internal sealed class RecordSender : IDisposable
 
             if (!sent)
             {
+                if (Interlocked.Read(ref _dropped) > _droppedReported)
+                {
+                    _selfLog.Report("dropped", $"the daemon at '{_options.Endpoint}' takes nothing; {Interlocked.Read(ref _dropped)} records dropped so far");
+                }
+
                 WaitForWork(backoff);
                 backoff = backoff * 2 > s_maxBackoff ? s_maxBackoff : backoff * 2;
                 continue;

@@ -7,13 +7,16 @@ internal sealed class TestLogging : IDisposable
 {
     public TestLogging(string endpoint, Action<DistlogOptions>? configure = null, LogLevel minimum = LogLevel.Trace)
     {
-        var options = new DistlogOptions { Endpoint = endpoint, ServiceName = "tests", SelfLog = SelfLogLines.Add };
+        var options = new DistlogOptions { Endpoint = endpoint, ServiceName = "tests", SelfLog = line => _selfLog.Enqueue(line) };
         configure?.Invoke(options);
         Provider = new DistlogLoggerProvider(options);
         Factory = LoggerFactory.Create(b => b.SetMinimumLevel(minimum).AddProvider(Provider));
     }
 
-    public List<string> SelfLogLines { get; } = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _selfLog = new();
+
+    /// <summary>What the provider reported about itself (written by its sender thread).</summary>
+    public IReadOnlyCollection<string> SelfLogLines => _selfLog;
 
     public DistlogLoggerProvider Provider { get; }
 

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using Distlog.Tests.Support;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace Distlog.Tests;
+
+public class BadInputTests
+{
+    [Fact]
+    public void UnencodableContextAndArgs_AreSentAsText()
+    {
+        using var receiver = new PullReceiver();
+        using (var logging = new TestLogging(receiver.Endpoint))
+        {
+            var logger = logging.Logger();
+            using var job = logger.BeginTask("job", new { bad = new ThrowingGetter(), cycle = Cycle() });
+            logger.LogInformation("value {Value}", new ThrowingToString());
+        }
+
+        var records = receiver.Take(3).Select(r => r.Record).ToList();
+        var bad = Assert.IsType<Dictionary<string, object?>>(records[0].Data("bad"));
+        Assert.StartsWith("<unencodable", (string)bad["Value"]!, StringComparison.Ordinal);
+        Assert.IsType<Dictionary<string, object?>>(records[0].Data("cycle"));
+        Assert.StartsWith("<unencodable ThrowingToString", (string)records[1].Arg("Value")!, StringComparison.Ordinal);
+        Assert.StartsWith("<message formatting failed", records[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NullAndHugeMessages_AreDelivered_HugeOnesCut()
+    {
+        using var receiver = new PullReceiver();
+        string huge = new('x', 5_000_000);
+        using (var logging = new TestLogging(receiver.Endpoint))
+        {
+            var logger = logging.Logger();
+            logger.LogInformation((string?)null);
+            logger.LogInformation(huge);
+            logger.LogInformation("payload {Blob}", (object)Enumerable.Range(0, 50).Select(i => new string('y', 30_000)).ToArray());
+            logger.LogInformation("after");
+        }
+
+        var records = receiver.Take(4).Select(r => r.Record).ToList();
+        Assert.Equal("[null]", records[0].Message);
+        Assert.StartsWith("xxxx", records[1].Message, StringComparison.Ordinal);
+        Assert.EndsWith("…[truncated]", records[1].Message, StringComparison.Ordinal);
+        Assert.True(records[1].Message!.Length < 40_000);
+        Assert.Null(records[2].Args);
+        Assert.Contains(records[2].Extra!, p => p.Key == "distlog_truncated_bytes");
+        Assert.Equal("after", records[3].Message);
+    }
+
+    [Fact]
+    public void UnreachableEndpoint_NeverThrowsOrBlocks_AndCountsWhatItDrops()
+    {
+        int port = Ports.Free();
+        var logging = new TestLogging($"tcp://127.0.0.1:{port}", o => { o.QueueCapacity = 1000; o.FlushTimeout = TimeSpan.FromMilliseconds(300); });
+        var logger = logging.Logger();
+
+        for (int i = 0; i < 20_000; i++)
+        {
+            logger.LogInformation("nobody listens {I}", i);
+        }
+
+        var stats = logging.Provider.Statistics;
+        Assert.True(stats.Dropped > 0, "a full queue must drop");
+        Assert.True(stats.Enqueued + stats.Dropped == 20_000, $"enqueued {stats.Enqueued} + dropped {stats.Dropped}");
+        Assert.False(logging.Provider.FlushAsync(TimeSpan.FromMilliseconds(200)).Result);
+
+        var watch = Stopwatch.StartNew();
+        logging.Dispose();
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"dispose took {watch.Elapsed}");
+        logger.LogInformation("after dispose is dropped, not thrown");
+        Assert.Contains(logging.SelfLogLines, l => l.Contains("dropped", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void InvalidEndpoint_IsReported_AndLoggingGoesOn()
+    {
+        using var logging = new TestLogging("not-an-endpoint", o => o.FlushTimeout = TimeSpan.FromMilliseconds(100));
+        var logger = logging.Logger();
+        for (int i = 0; i < 100; i++)
+        {
+            logger.LogInformation("into the void {I}", i);
+        }
+
+        Assert.True(logging.Provider.FlushAsync(TimeSpan.FromSeconds(10)).Result);
+        Assert.Equal(100, logging.Provider.Statistics.Dropped);
+        Assert.Contains(logging.SelfLogLines, l => l.Contains("cannot connect to 'not-an-endpoint'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void FullQueue_DropsNewest_AndTheDropCountReachesTheDaemonWhenItComes()
+    {
+        int port = Ports.Free();
+        using var logging = new TestLogging($"tcp://127.0.0.1:{port}", o => { o.QueueCapacity = 100; o.SendHighWatermark = 10; });
+        var logger = logging.Logger();
+        for (int i = 0; i < 5_000; i++)
+        {
+            logger.LogInformation("early {I}", i);
+        }
+
+        long dropped = logging.Provider.Statistics.Dropped;
+        Assert.True(dropped > 4_000, $"dropped {dropped}");
+
+        using var receiver = new PullReceiver(port);
+        var report = receiver.TakeUntil(r => r.Name == "Distlog", TimeSpan.FromSeconds(30)).Record;
+        Assert.Equal("WARNING", report.LevelName);
+        Assert.Equal(dropped, report.Arg("Dropped"));
+        Assert.Equal(dropped, report.Arg("TotalDropped"));
+        Assert.Equal(5_000 - dropped, receiver.Taken.Count(r => r.Record.Name == "root"));
+    }
+
+    [Fact]
+    public void BlockPolicy_WaitsForRoom_AndLosesNothingWhileTheDaemonKeepsUp()
+    {
+        using var receiver = new PullReceiver();
+        using (var logging = new TestLogging(receiver.Endpoint, o => { o.QueueCapacity = 16; o.Overflow = OverflowPolicy.Block; o.BlockTimeout = TimeSpan.FromSeconds(30); }))
+        {
+            var logger = logging.Logger();
+            Parallel.For(0, 4, t =>
+            {
+                for (int i = 0; i < 5_000; i++)
+                {
+                    logger.LogInformation("blocking {T} {I}", t, i);
+                }
+            });
+            Assert.Equal(0, logging.Provider.Statistics.Dropped);
+        }
+
+        receiver.Take(20_000, TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public void BlockPolicy_GivesUpAfterItsTimeout_WhenNobodyReceives()
+    {
+        int port = Ports.Free();
+        using var logging = new TestLogging($"tcp://127.0.0.1:{port}", o =>
+        {
+            o.QueueCapacity = 4;
+            o.SendHighWatermark = 1;
+            o.Overflow = OverflowPolicy.Block;
+            o.BlockTimeout = TimeSpan.FromMilliseconds(50);
+            o.FlushTimeout = TimeSpan.FromMilliseconds(100);
+        });
+        var logger = logging.Logger();
+        for (int i = 0; i < 40; i++)
+        {
+            logger.LogInformation("blocked {I}", i);
+        }
+
+        Assert.True(logging.Provider.Statistics.Dropped > 0);
+    }
+
+    private static object Cycle()
+    {
+        var list = new List<object>();
+        list.Add(list);
+        return new { list };
+    }
+
+    public sealed class ThrowingGetter
+    {
+        public string Value => throw new InvalidOperationException("getter failed");
+    }
+
+    public sealed class ThrowingToString
+    {
+        public override string ToString() => throw new NotSupportedException("no text");
+    }
+}

@@ -1,0 +1,34 @@
+using System.Diagnostics;
+
+namespace Distlog.Tests.Support;
+
+/// <summary>Runs one of the programs built beside the tests (the peer, the tutorial) as a real OS process.</summary>
+internal static class ChildProcess
+{
+    public static (int ExitCode, string Stdout, string Stderr) Run(string assemblyName, params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{assemblyName} did not exit within 60 s");
+        }
+
+        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+    }
+}

@@ -13,7 +13,7 @@ if (args.Length < 3)
 string mode = args[0];
 string endpoint = args[1];
 using (var factory = LoggerFactory.Create(logging => logging
-    .AddDistlog(endpoint, o => o.ServiceName = "peer")
+    .AddDistlog(endpoint, o => { o.ServiceName = "peer"; o.FlushTimeout = TimeSpan.FromSeconds(30); })
     .SetMinimumLevel(LogLevel.Trace)))
 {
     var logger = factory.CreateLogger("Peer");

@@ -53,8 +53,8 @@ public class BadInputTests
     [Fact]
     public void UnreachableEndpoint_NeverThrowsOrBlocks_AndCountsWhatItDrops()
     {
-        int port = Ports.Free();
-        var logging = new TestLogging($"tcp://127.0.0.1:{port}", o => { o.QueueCapacity = 1000; o.FlushTimeout = TimeSpan.FromMilliseconds(300); });
+        using var port = new PortReservation();
+        var logging = new TestLogging(port.Endpoint, o => { o.QueueCapacity = 1000; o.FlushTimeout = TimeSpan.FromMilliseconds(300); });
         var logger = logging.Logger();
 
         for (int i = 0; i < 20_000; i++)
@@ -92,8 +92,8 @@ public class BadInputTests
     [Fact]
     public void FullQueue_DropsNewest_AndTheDropCountReachesTheDaemonWhenItComes()
     {
-        int port = Ports.Free();
-        using var logging = new TestLogging($"tcp://127.0.0.1:{port}", o => { o.QueueCapacity = 100; o.SendHighWatermark = 10; });
+        var port = new PortReservation();
+        using var logging = new TestLogging(port.Endpoint, o => { o.QueueCapacity = 100; o.SendHighWatermark = 10; });
         var logger = logging.Logger();
         for (int i = 0; i < 5_000; i++)
         {
@@ -103,7 +103,8 @@ public class BadInputTests
         long dropped = logging.Provider.Statistics.Dropped;
         Assert.True(dropped > 4_000, $"dropped {dropped}");
 
-        using var receiver = new PullReceiver(port);
+        port.Dispose();
+        using var receiver = new PullReceiver(port.Port);
         var report = receiver.TakeUntil(r => r.Name == "Distlog", TimeSpan.FromSeconds(30)).Record;
         Assert.Equal("WARNING", report.LevelName);
         Assert.Equal(dropped, report.Arg("Dropped"));
@@ -118,14 +119,21 @@ public class BadInputTests
         using (var logging = new TestLogging(receiver.Endpoint, o => { o.QueueCapacity = 16; o.Overflow = OverflowPolicy.Block; o.BlockTimeout = TimeSpan.FromSeconds(30); }))
         {
             var logger = logging.Logger();
-            Parallel.For(0, 4, t =>
+
+            // Dedicated threads: blocking pool threads would also starve NetMQ's socket I/O, which runs on the pool.
+            var writers = Enumerable.Range(0, 4).Select(t => new Thread(() =>
             {
                 for (int i = 0; i < 5_000; i++)
                 {
                     logger.LogInformation("blocking {T} {I}", t, i);
                 }
-            });
+            })).ToList();
+            writers.ForEach(w => w.Start());
+            writers.ForEach(w => w.Join());
             Assert.Equal(0, logging.Provider.Statistics.Dropped);
+            logging.Dispose();
+            Assert.Equal(0, logging.Provider.Statistics.Dropped);
+            Assert.Equal(20_000, logging.Provider.Statistics.Sent);
         }
 
         receiver.Take(20_000, TimeSpan.FromSeconds(60));
@@ -134,22 +142,24 @@ public class BadInputTests
     [Fact]
     public void BlockPolicy_GivesUpAfterItsTimeout_WhenNobodyReceives()
     {
-        int port = Ports.Free();
-        using var logging = new TestLogging($"tcp://127.0.0.1:{port}", o =>
+        using var port = new PortReservation();
+        using var logging = new TestLogging(port.Endpoint, o =>
         {
             o.QueueCapacity = 4;
+            o.MaxBatchBytes = 0; // the sender holds at most one record aside from the queue
             o.SendHighWatermark = 1;
             o.Overflow = OverflowPolicy.Block;
             o.BlockTimeout = TimeSpan.FromMilliseconds(50);
             o.FlushTimeout = TimeSpan.FromMilliseconds(100);
         });
         var logger = logging.Logger();
-        for (int i = 0; i < 40; i++)
+        for (int i = 0; i < 12; i++)
         {
             logger.LogInformation("blocked {I}", i);
         }
 
-        Assert.True(logging.Provider.Statistics.Dropped > 0);
+        // Four fit in the queue and one waits in the sender; every other call waited its 50 ms and gave up.
+        Assert.True(logging.Provider.Statistics.Dropped >= 7, logging.Provider.Statistics.ToString());
     }
 
     private static object Cycle()

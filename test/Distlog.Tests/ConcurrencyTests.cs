@@ -17,10 +17,11 @@ public class ConcurrencyTests
         var logging = new TestLogging(receiver.Endpoint);
         {
             var logger = logging.Logger("Server");
-            using var start = new ManualResetEventSlim();
+            // A gate that is awaited, not waited on: blocked pool threads would starve NetMQ's socket I/O.
+            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var work = Enumerable.Range(0, requests).Select(n => Task.Run(async () =>
             {
-                start.Wait();
+                await start.Task;
                 using var request = logger.BeginTask("request {N}", new { request = n }, n);
                 ids[n] = request.Id;
                 for (int i = 0; i < recordsEach; i++)
@@ -35,7 +36,7 @@ public class ConcurrencyTests
                     }
                 }
             })).ToArray();
-            start.Set();
+            start.SetResult();
             await Task.WhenAll(work);
             logging.Dispose();
             stats = logging.Provider.Statistics;

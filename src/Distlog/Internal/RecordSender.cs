@@ -18,6 +18,7 @@ internal sealed class RecordSender : IDisposable
 {
     private const int MaxRecordsPerMessage = 4096;
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_closeGrace = TimeSpan.FromMilliseconds(250);
 
     private readonly DistlogOptions _options;
     private readonly SelfLog _selfLog;
@@ -55,6 +56,7 @@ internal sealed class RecordSender : IDisposable
     private readonly List<KeyValuePair<string, object?>> _args = [];
     private long _droppedReported;
     private long _reportingDropped;
+    private long _lastSendTimestamp;
 
     public RecordSender(DistlogOptions options, SelfLog selfLog, Func<IRecordTransport> transportFactory)
     {
@@ -240,6 +242,7 @@ internal sealed class RecordSender : IDisposable
         }
         finally
         {
+            SettleBeforeClose();
             var linger = Volatile.Read(ref _stopping) == 0 ? TimeSpan.Zero : StopDeadline - DateTimeOffset.UtcNow;
             try
             {
@@ -335,6 +338,7 @@ internal sealed class RecordSender : IDisposable
             }
 
             backoff = TimeSpan.FromMilliseconds(1);
+            _lastSendTimestamp = Stopwatch.GetTimestamp();
             Interlocked.Increment(ref _messages);
             if (pendingIsReport)
             {
@@ -354,6 +358,33 @@ internal sealed class RecordSender : IDisposable
             _buffer.Clear();
             _buffer.Trim(1024 * 1024);
             SignalProgress();
+        }
+    }
+
+    /// <summary>
+    /// NetMQ closes a connection as soon as its queue is empty, even while its own last write to the TCP socket is
+    /// still in progress, and that write is then lost (seen on Linux when the receiver lags; see docs/protocol.md).
+    /// A send that just happened gets a short grace, bounded by the flush deadline, before the socket closes. Only
+    /// acknowledgements remove the risk; they belong to the at-least-once delivery work.
+    /// </summary>
+    private void SettleBeforeClose()
+    {
+        if (Volatile.Read(ref _stopping) == 0 || _lastSendTimestamp == 0)
+        {
+            return;
+        }
+
+        var sinceLastSend = Stopwatch.GetElapsedTime(_lastSendTimestamp);
+        var grace = s_closeGrace - sinceLastSend;
+        var untilDeadline = StopDeadline - DateTimeOffset.UtcNow;
+        if (grace > untilDeadline)
+        {
+            grace = untilDeadline;
+        }
+
+        if (grace > TimeSpan.Zero)
+        {
+            Thread.Sleep(grace);
         }
     }
 

@@ -10,6 +10,7 @@ namespace Distlog.Tests.Support;
 internal sealed class PullReceiver : IDisposable
 {
     private readonly BlockingCollection<Received> _records = new();
+    private readonly BlockingCollection<List<byte[]>> _frames = new();
     private readonly List<Received> _taken = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
@@ -103,7 +104,10 @@ internal sealed class PullReceiver : IDisposable
     private void Run()
     {
         using var socket = new PullSocket();
-        socket.Options.Linger = TimeSpan.Zero;
+
+        // NetMQ's default linger of zero makes a PULL socket throw away what it has received but not yet handed
+        // out when a sender disconnects. A receiver must linger, or a client that logs and exits loses its tail.
+        socket.Options.Linger = TimeSpan.FromSeconds(30);
         int port;
         try
         {
@@ -124,15 +128,33 @@ internal sealed class PullReceiver : IDisposable
         }
 
         _bound.TrySetResult(port);
-        var frames = new List<byte[]>();
-        while (!_stop.IsCancellationRequested)
+        var decoder = new Thread(Decode) { IsBackground = true, Name = "test-decode" };
+        decoder.Start();
+        try
         {
-            frames.Clear();
-            if (!socket.TryReceiveMultipartBytes(TimeSpan.FromMilliseconds(50), ref frames!, 2))
+            // The receive loop only takes frames off the socket; decoding happens on another thread. NetMQ can
+            // lose what a peer sent last when the peer disconnects while the receiver lags (see docs/protocol.md),
+            // so a receiver must keep its socket drained.
+            while (!_stop.IsCancellationRequested)
             {
-                continue;
+                var frames = new List<byte[]>(2);
+                if (socket.TryReceiveMultipartBytes(TimeSpan.FromMilliseconds(50), ref frames!, 2))
+                {
+                    _frames.Add(frames);
+                }
             }
+        }
+        finally
+        {
+            _frames.CompleteAdding();
+            decoder.Join();
+        }
+    }
 
+    private void Decode()
+    {
+        foreach (var frames in _frames.GetConsumingEnumerable())
+        {
             Interlocked.Increment(ref _messages);
             if (frames.Count != 2 || !Topic.TryParse(frames[0], out var topic, out string? error))
             {

@@ -7,7 +7,14 @@ internal sealed class TestLogging : IDisposable
 {
     public TestLogging(string endpoint, Action<DistlogOptions>? configure = null, LogLevel minimum = LogLevel.Trace)
     {
-        var options = new DistlogOptions { Endpoint = endpoint, ServiceName = "tests", SelfLog = line => _selfLog.Enqueue(line) };
+        // A generous flush timeout: on a loaded two-core machine the tail of a burst can take seconds to drain.
+        var options = new DistlogOptions
+        {
+            Endpoint = endpoint,
+            ServiceName = "tests",
+            FlushTimeout = TimeSpan.FromSeconds(30),
+            SelfLog = line => _selfLog.Enqueue(line),
+        };
         configure?.Invoke(options);
         Provider = new DistlogLoggerProvider(options);
         Factory = LoggerFactory.Create(b => b.SetMinimumLevel(minimum).AddProvider(Provider));

@@ -21,7 +21,7 @@ internal sealed class DistlogLogger(string category, DistlogLoggerProvider provi
         var sender = provider.Sender;
         if (sender.IsClosed)
         {
-            sender.Enqueue(PendingRecord<TState>.Rent());
+            sender.CountDropped();
             return;
         }
 

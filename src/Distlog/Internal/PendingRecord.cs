@@ -69,7 +69,8 @@ internal abstract class PendingRecord
 /// <summary>A <see cref="PendingRecord"/> for one state type: holds the state without boxing it.</summary>
 internal sealed class PendingRecord<TState> : PendingRecord
 {
-    private const int MaxPooled = 4096;
+    // As many as a full default queue holds: after a burst, the next burst reuses them instead of allocating.
+    private const int MaxPooled = 65_536;
     private static readonly ConcurrentQueue<PendingRecord<TState>> s_pool = new();
     private static int s_pooled;
 

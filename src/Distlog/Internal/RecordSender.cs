@@ -57,6 +57,7 @@ internal sealed class RecordSender : IDisposable
     private long _droppedReported;
     private long _reportingDropped;
     private long _lastSendTimestamp;
+    private readonly AscTimeFormatter _ascTime = new();
 
     public RecordSender(DistlogOptions options, SelfLog selfLog, Func<IRecordTransport> transportFactory)
     {
@@ -104,6 +105,9 @@ internal sealed class RecordSender : IDisposable
             _wake.Set();
         }
     }
+
+    /// <summary>Counts a record that was not even captured (logged after the provider stopped).</summary>
+    public void CountDropped() => Interlocked.Increment(ref _dropped);
 
     /// <summary>Waits until every record queued before the call was handed to the transport.</summary>
     /// <returns><see langword="false"/> when <paramref name="timeout"/> passed first.</returns>
@@ -518,7 +522,7 @@ internal sealed class RecordSender : IDisposable
         r.Created = unixTicks / (double)TimeSpan.TicksPerSecond;
         r.Msecs = (unixTicks % TimeSpan.TicksPerSecond) / (double)TimeSpan.TicksPerMillisecond;
         r.RelativeCreated = (e.Timestamp - ProcessInfo.StartTime).TotalMilliseconds;
-        r.AscTime = e.Timestamp.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss,fff", CultureInfo.InvariantCulture);
+        r.AscTime = _ascTime.Format(e.Timestamp);
         r.Hostname = ProcessInfo.Hostname;
         r.Process = ProcessInfo.ProcessId;
         r.ProcessName = ProcessInfo.ProcessName;
@@ -621,7 +625,7 @@ internal sealed class RecordSender : IDisposable
             r.Created = unixTicks / (double)TimeSpan.TicksPerSecond;
             r.Msecs = (unixTicks % TimeSpan.TicksPerSecond) / (double)TimeSpan.TicksPerMillisecond;
             r.RelativeCreated = (now - ProcessInfo.StartTime).TotalMilliseconds;
-            r.AscTime = now.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss,fff", CultureInfo.InvariantCulture);
+            r.AscTime = _ascTime.Format(now);
             r.Hostname = ProcessInfo.Hostname;
             r.Process = ProcessInfo.ProcessId;
             r.ProcessName = ProcessInfo.ProcessName;

@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Running;
+using Distlog.Benchmarks;
+
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- --filter '*LoggingBenchmarks*'   (BenchmarkDotNet)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- throughput [records]              (end-to-end harness)
+if (args.Length > 0 && args[0] == "throughput")
+{
+    return ThroughputHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(LoggingBenchmarks).Assembly).Run(args);
+return 0;

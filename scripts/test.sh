@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test of the repository, exactly as CI does (.ci/run calls this script).
+# It installs what the tests need on a fresh machine; today that is only the .NET SDK named in global.json,
+# which must already be on PATH. Test projects run one after another: they start real sockets and processes,
+# and a two-core machine gives more honest timings when they do not compete.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "scripts/test.sh: the .NET 10 SDK (dotnet) is required" >&2
+  exit 2
+fi
+
+dotnet build Distlog.slnx --nologo -v quiet
+
+results=$(mktemp -d)
+status=0
+for project in test/*.Tests/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  code=0
+  dotnet test "$project" --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+    --logger "console;verbosity=normal" >"$results/$name.log" 2>&1 || code=$?
+  grep -E "^\s+(Passed|Failed|Skipped) |Failed!|Passed!|error|Error Message|Assert|Exception" "$results/$name.log" || true
+  if [ "$code" -ne 0 ]; then
+    status=1
+    if ! ls "$results/$name.trx" >/dev/null 2>&1; then tail -n 40 "$results/$name.log"; fi
+  fi
+done
+
+# One closing line for every test project together: "N passed, N failed, N skipped".
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  total=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
+  executed=$(sed -E 's/.* executed="([0-9]+)".*/\1/' <<<"$counters")
+  p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+  f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + total - executed))
+done
+rm -rf "$results"
+if [ "$failed" -gt 0 ]; then status=1; fi
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,4 +1,4 @@
-using PublicApiGenerator;
+using Distlog.Tests.Shared;
 using Xunit;
 
 namespace Distlog.Protocol.Tests;
@@ -7,22 +7,5 @@ namespace Distlog.Protocol.Tests;
 public class PublicApiTests
 {
     [Fact]
-    public void Protocol_PublicApi_IsApproved()
-    {
-        string api = typeof(LogRecord).Assembly.GeneratePublicApi(new ApiGeneratorOptions { ExcludeAttributes = ["System.Runtime.Versioning.TargetFrameworkAttribute", "System.Reflection.AssemblyMetadataAttribute"] })
-            .Replace("\r\n", "\n", StringComparison.Ordinal);
-        string folder = Path.Combine(SourceFolder(), "ApprovedApi");
-        string approvedPath = Path.Combine(folder, "Distlog.Protocol.approved.txt");
-        string receivedPath = Path.Combine(folder, "Distlog.Protocol.received.txt");
-        string approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).Replace("\r\n", "\n", StringComparison.Ordinal) : string.Empty;
-        if (api != approved)
-        {
-            File.WriteAllText(receivedPath, api);
-            Assert.Fail($"The public API of Distlog.Protocol changed. If that is intended, replace {approvedPath} with {receivedPath}.");
-        }
-
-        File.Delete(receivedPath);
-    }
-
-    private static string SourceFolder([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+    public void Protocol_PublicApi_IsApproved() => ApiApproval.Verify(typeof(LogRecord).Assembly);
 }

@@ -156,33 +156,23 @@ internal sealed class PullReceiver : IDisposable
         foreach (var frames in _frames.GetConsumingEnumerable())
         {
             Interlocked.Increment(ref _messages);
-            if (frames.Count != 2 || !Topic.TryParse(frames[0], out var topic, out string? error))
-            {
-                _error = $"bad message: {frames.Count} frames";
-                continue;
-            }
-
-            var codec = RecordCodecs.ForEncoding(topic.Encoding)!;
-            if (topic.Kind == Topic.KindBatch)
+            var decoded = MessageDecoder.Decode(frames);
+            if (decoded.Topic is { Kind: Topic.KindBatch })
             {
                 Interlocked.Increment(ref _batches);
-                int offset = 0;
-                while (BatchFormat.TryReadNext(frames[1], ref offset, out var body, out error))
-                {
-                    _records.Add(new Received(topic, codec.Decode(body), body.ToArray()));
-                }
-
-                if (error is not null)
-                {
-                    _error = error;
-                }
             }
-            else
+
+            foreach (var rejection in decoded.Rejections)
             {
-                _records.Add(new Received(topic, codec.Decode(frames[1]), frames[1]));
+                _error = rejection.ToString();
+            }
+
+            foreach (var record in decoded.Records)
+            {
+                _records.Add(new Received(decoded.Topic!.Value, record));
             }
         }
     }
 
-    public sealed record Received(Topic Topic, LogRecord Record, byte[] Body);
+    public sealed record Received(Topic Topic, LogRecord Record);
 }

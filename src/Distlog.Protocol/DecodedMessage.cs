@@ -1,0 +1,8 @@
+namespace Distlog.Protocol;
+
+/// <summary>What <see cref="MessageDecoder.Decode"/> made of one ZeroMQ message: the records it holds and what it
+/// rejected. A batch can yield both.</summary>
+/// <param name="Topic">The topic, when the topic frame was valid.</param>
+/// <param name="Records">Every record that decoded, in order.</param>
+/// <param name="Rejections">Every rejection, in order.</param>
+public sealed record DecodedMessage(Topic? Topic, IReadOnlyList<LogRecord> Records, IReadOnlyList<Rejection> Rejections);

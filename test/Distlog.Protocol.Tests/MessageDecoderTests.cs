@@ -1,0 +1,81 @@
+using System.Buffers;
+using System.Text;
+using Distlog.Protocol.Tests.Support;
+using Xunit;
+
+namespace Distlog.Protocol.Tests;
+
+public class MessageDecoderTests
+{
+    [Fact]
+    public void OriginalPythonMessage_DecodesWithItsContextKey()
+    {
+        byte[] json = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Seed", "tutorial-first-record.json"));
+
+        var decoded = MessageDecoder.Decode([Encoding.ASCII.GetBytes("PLJ"), json]);
+
+        Assert.Empty(decoded.Rejections);
+        Assert.Equal("PLJ", decoded.Topic.ToString());
+        Assert.Equal("0@e252a11f-d33d-483d-ba08-bc8f642b2f10", Assert.Single(decoded.Records).Context!.Key);
+    }
+
+    [Fact]
+    public void Batch_WithAMalformedRecordAndADamagedTail_KeepsEveryValidRecord()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Append(buffer, Records.Encode(MessagePackRecordCodec.Default, new LogRecord { Message = "one" }));
+        Append(buffer, [0xc1]); // never used in MessagePack
+        Append(buffer, Records.Encode(MessagePackRecordCodec.Default, new LogRecord { Message = "two" }));
+        buffer.Write<byte>([0, 0, 0, 99, 1]);
+
+        var decoded = MessageDecoder.Decode([Encoding.ASCII.GetBytes("SBM"), buffer.WrittenSpan.ToArray()]);
+
+        Assert.Equal(["one", "two"], decoded.Records.Select(r => r.Message));
+        Assert.Equal([RejectReason.Malformed, RejectReason.DamagedBatch], decoded.Rejections.Select(r => r.Reason));
+        Assert.Contains("2 records before it were kept", decoded.Rejections[1].Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1, "PLJ", RejectReason.FrameCount)]
+    [InlineData(3, "PLJ", RejectReason.FrameCount)]
+    [InlineData(2, "XYZ", RejectReason.Topic)]
+    [InlineData(2, "PLP", RejectReason.Pickle)]
+    public void BadFramesOrTopics_AreRejectedWithTheirReason(int frameCount, string topic, RejectReason reason)
+    {
+        var frames = Enumerable.Range(0, frameCount).Select(i => i == 0 ? Encoding.ASCII.GetBytes(topic) : "{}"u8.ToArray()).ToList();
+
+        var decoded = MessageDecoder.Decode(frames);
+
+        Assert.Empty(decoded.Records);
+        Assert.Equal(reason, Assert.Single(decoded.Rejections).Reason);
+    }
+
+    [Fact]
+    public void OversizedBody_IsRejectedUnread()
+    {
+        var decoded = MessageDecoder.Decode([Encoding.ASCII.GetBytes("PLJ"), new byte[2048]], maxBodyBytes: 1024);
+        Assert.Equal(RejectReason.TooLarge, Assert.Single(decoded.Rejections).Reason);
+    }
+
+    [Fact]
+    public void RandomFrames_NeverThrow()
+    {
+        var random = new Random(42);
+        string[] topics = ["PLJ", "PLM", "PBJ", "PBM", "TLP", "xx", ""];
+        for (int i = 0; i < 5000; i++)
+        {
+            var body = new byte[random.Next(0, 200)];
+            random.NextBytes(body);
+            var frames = new List<byte[]> { Encoding.ASCII.GetBytes(topics[random.Next(topics.Length)]), body };
+            var decoded = MessageDecoder.Decode(frames);
+            Assert.True(decoded.Records.Count + decoded.Rejections.Count > 0 || body.Length == 0);
+        }
+    }
+
+    private static void Append(ArrayBufferWriter<byte> buffer, byte[] record)
+    {
+        BatchFormat.WriteLength(buffer.GetSpan(BatchFormat.PrefixLength), record.Length);
+        buffer.Advance(BatchFormat.PrefixLength);
+        buffer.Write(record);
+    }
+}

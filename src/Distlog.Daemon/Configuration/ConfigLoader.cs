@@ -1,0 +1,284 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Distlog.Plugins;
+using Distlog.Protocol;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Distlog.Daemon.Configuration;
+
+/// <summary>
+/// Reads the daemon's YAML configuration. Every error names the file, the line and the key; unknown keys are
+/// errors; <c>${NAME}</c> (or <c>${NAME:-default}</c>) in a value is replaced by the environment variable, so
+/// secrets stay out of the file.
+/// </summary>
+internal static partial class ConfigLoader
+{
+    private static readonly HashSet<string> s_topKeys = ["listen", "max_message_bytes", "stats_interval", "plugins"];
+    private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
+
+    /// <summary>The embedded defaults: listen on loopback port 5010, store to <c>logs/distlog.jsonl</c>.</summary>
+    public static DaemonConfig Defaults() => Parse(
+        """
+        listen:
+          - tcp://127.0.0.1:5010
+        plugins:
+          - type: file
+            path: logs/distlog.jsonl
+        """,
+        "embedded defaults");
+
+    public static DaemonConfig Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new PluginConfigurationException($"{path}: cannot read the configuration: {ex.Message}");
+        }
+
+        return Parse(text, path);
+    }
+
+    public static DaemonConfig Parse(string yaml, string source, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new PluginConfigurationException($"{source}:{ex.Start.Line}: invalid YAML: {ex.Message}");
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            throw new PluginConfigurationException($"{source}: the configuration is empty");
+        }
+
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new PluginConfigurationException($"{source}:{Line(stream.Documents[0].RootNode)}: the configuration must be a mapping of keys");
+        }
+
+        var config = new DaemonConfig { Source = source };
+        foreach (var (keyNode, value) in root.Children)
+        {
+            string key = Key(keyNode, source);
+            switch (key)
+            {
+                case "listen":
+                    config = config with { Listen = ReadListen(value, source, environment) };
+                    break;
+                case "max_message_bytes":
+                    config = config with { MaxMessageBytes = (int)Math.Min(int.MaxValue, Settings(source, value, key, environment).GetInt64(key, 0)) };
+                    break;
+                case "stats_interval":
+                    config = config with { StatsInterval = Settings(source, value, key, environment).GetDuration(key, TimeSpan.Zero) };
+                    break;
+                case "plugins":
+                    config = config with { Plugins = ReadPlugins(value, source, environment) };
+                    break;
+                default:
+                    throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown key '{key}' (known: {string.Join(", ", s_topKeys)})");
+            }
+        }
+
+        if (config.Plugins.Count == 0)
+        {
+            throw new PluginConfigurationException($"{source}: 'plugins' must name at least one plugin");
+        }
+
+        return config;
+    }
+
+    private static List<string> ReadListen(YamlNode value, string source, Func<string, string?> environment)
+    {
+        var endpoints = value switch
+        {
+            YamlScalarNode scalar => [Scalar(scalar, source, environment)!],
+            YamlSequenceNode sequence => sequence.Children.Select(n => n is YamlScalarNode s
+                ? Scalar(s, source, environment)!
+                : throw new PluginConfigurationException($"{source}:{Line(n)}: 'listen' entries must be endpoints such as tcp://127.0.0.1:5010")).ToList(),
+            _ => throw new PluginConfigurationException($"{source}:{Line(value)}: 'listen' must be an endpoint or a list of endpoints"),
+        };
+        if (endpoints.Count == 0)
+        {
+            throw new PluginConfigurationException($"{source}:{Line(value)}: 'listen' needs at least one endpoint");
+        }
+
+        foreach (string endpoint in endpoints)
+        {
+            if (!EndpointPattern().IsMatch(endpoint))
+            {
+                throw new PluginConfigurationException($"{source}:{Line(value)}: 'listen': '{endpoint}' is not an endpoint such as tcp://127.0.0.1:5010 or ipc:///run/distlog.sock");
+            }
+        }
+
+        return endpoints;
+    }
+
+    private static List<PluginConfig> ReadPlugins(YamlNode value, string source, Func<string, string?> environment)
+    {
+        if (value is not YamlSequenceNode sequence)
+        {
+            throw new PluginConfigurationException($"{source}:{Line(value)}: 'plugins' must be a list");
+        }
+
+        var plugins = new List<PluginConfig>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in sequence.Children)
+        {
+            if (node is not YamlMappingNode mapping)
+            {
+                throw new PluginConfigurationException($"{source}:{Line(node)}: each plugin must be a mapping with a 'type'");
+            }
+
+            var values = new Dictionary<string, (string? Value, int Line)>(StringComparer.Ordinal);
+            MatchRule match = MatchRule.All;
+            foreach (var (keyNode, child) in mapping.Children)
+            {
+                string key = Key(keyNode, source);
+                if (key == "match")
+                {
+                    match = ReadMatch(child, source, environment);
+                }
+                else if (child is YamlScalarNode scalar)
+                {
+                    values[key] = (Scalar(scalar, source, environment), Line(keyNode));
+                }
+                else
+                {
+                    throw new PluginConfigurationException($"{source}:{Line(keyNode)}: '{key}' must be a single value");
+                }
+            }
+
+            var settings = new PluginSettings(source, Line(node), values);
+            string type = settings.GetRequiredString("type");
+            string name = settings.GetString("name") ?? type;
+            if (!names.Add(name))
+            {
+                name = $"{name}#{plugins.Count + 1}";
+                names.Add(name);
+            }
+
+            int queue = (int)Math.Clamp(settings.GetInt64("queue", 100_000), 1, 100_000_000);
+            int batch = (int)Math.Clamp(settings.GetInt64("batch", 1000), 1, 1_000_000);
+            plugins.Add(new PluginConfig(type, name, match, queue, batch, settings));
+        }
+
+        return plugins;
+    }
+
+    private static MatchRule ReadMatch(YamlNode node, string source, Func<string, string?> environment)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            throw new PluginConfigurationException($"{source}:{Line(node)}: 'match' must be a mapping of rules");
+        }
+
+        var rule = new MatchRule();
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            string key = Key(keyNode, source);
+            if (!s_matchKeys.Contains(key))
+            {
+                throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown match rule '{key}' (known: {string.Join(", ", s_matchKeys)})");
+            }
+
+            if (key == "context")
+            {
+                if (value is not YamlMappingNode fields)
+                {
+                    throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'match.context' must map context fields to values");
+                }
+
+                rule = new MatchRule
+                {
+                    MinLevel = rule.MinLevel, MaxLevel = rule.MaxLevel, LoggerPrefix = rule.LoggerPrefix, System = rule.System,
+                    Hostname = rule.Hostname, Service = rule.Service, Task = rule.Task,
+                    Context = fields.Children.Select(f => new KeyValuePair<string, string>(Key(f.Key, source),
+                        f.Value is YamlScalarNode s ? Scalar(s, source, environment) ?? string.Empty
+                            : throw new PluginConfigurationException($"{source}:{Line(f.Value)}: 'match.context.{Key(f.Key, source)}' must be a single value"))).ToList(),
+                };
+                continue;
+            }
+
+            string text = value is YamlScalarNode scalar ? Scalar(scalar, source, environment) ?? string.Empty
+                : throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'match.{key}' must be a single value");
+            string where = $"{source}:{Line(keyNode)}";
+            rule = key switch
+            {
+                "min_level" => With(rule, minLevel: Level(text, where, key)),
+                "max_level" => With(rule, maxLevel: Level(text, where, key)),
+                "logger" => With(rule, logger: text),
+                "system" => With(rule, system: text.Length == 1 && Topic.IsValidSystem(text[0]) ? text[0]
+                    : throw new PluginConfigurationException($"{where}: 'match.system' must be P, S or T, got '{text}'")),
+                "hostname" => With(rule, hostname: text),
+                "service" => With(rule, service: text),
+                _ => With(rule, task: text),
+            };
+        }
+
+        return rule;
+    }
+
+    private static MatchRule With(MatchRule r, int? minLevel = null, int? maxLevel = null, string? logger = null, char? system = null, string? hostname = null, string? service = null, string? task = null) => new()
+    {
+        MinLevel = minLevel ?? r.MinLevel,
+        MaxLevel = maxLevel ?? r.MaxLevel,
+        LoggerPrefix = logger ?? r.LoggerPrefix,
+        System = system ?? r.System,
+        Hostname = hostname ?? r.Hostname,
+        Service = service ?? r.Service,
+        Task = task ?? r.Task,
+        Context = r.Context,
+    };
+
+    private static int Level(string text, string where, string key) =>
+        Levels.TryParse(text, out int level) ? level
+            : throw new PluginConfigurationException($"{where}: 'match.{key}' must be a level name (DEBUG, INFO, WARNING, ERROR, CRITICAL) or number, got '{text}'");
+
+    private static PluginSettings Settings(string source, YamlNode value, string key, Func<string, string?> environment) =>
+        value is YamlScalarNode scalar
+            ? new PluginSettings(source, Line(value), new Dictionary<string, (string?, int)> { [key] = (Scalar(scalar, source, environment), Line(value)) })
+            : throw new PluginConfigurationException($"{source}:{Line(value)}: '{key}' must be a single value");
+
+    private static string Key(YamlNode node, string source) =>
+        node is YamlScalarNode { Value: { } key } ? key : throw new PluginConfigurationException($"{source}:{Line(node)}: keys must be plain names");
+
+    private static string? Scalar(YamlScalarNode node, string source, Func<string, string?> environment)
+    {
+        if (node.Value is null)
+        {
+            return null;
+        }
+
+        return VariablePattern().Replace(node.Value, match =>
+        {
+            string name = match.Groups["name"].Value;
+            string? value = environment(name);
+            if (value is not null)
+            {
+                return value;
+            }
+
+            return match.Groups["default"].Success
+                ? match.Groups["default"].Value
+                : throw new PluginConfigurationException($"{source}:{Line(node)}: environment variable '{name}' is not set");
+        });
+    }
+
+    private static int Line(YamlNode node) => (int)node.Start.Line;
+
+    [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
+    private static partial Regex VariablePattern();
+
+    [GeneratedRegex(@"^(tcp://([^:/\s]+|\*|\[[0-9a-fA-F:]+\]):(\d{1,5}|\*)|ipc://.+|inproc://.+)$")]
+    private static partial Regex EndpointPattern();
+}

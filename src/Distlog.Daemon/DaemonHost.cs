@@ -1,0 +1,126 @@
+using Distlog.Daemon.Configuration;
+using Distlog.Daemon.Pipeline;
+using Distlog.Daemon.Plugins;
+using Distlog.Daemon.Receiving;
+using Distlog.Plugins;
+using Microsoft.Extensions.Logging;
+
+namespace Distlog.Daemon;
+
+/// <summary>
+/// The running daemon: the plugins with their queues, and the receiver that feeds them. Stopping stops receiving
+/// first, then drains every plugin queue, so nothing that was received is lost on a clean stop.
+/// </summary>
+internal sealed partial class DaemonHost : IAsyncDisposable
+{
+    private readonly DaemonConfig _config;
+    private readonly ILogger _logger;
+    private readonly List<PluginRunner> _runners = [];
+    private Receiver? _receiver;
+    private int _stopped;
+
+    public DaemonHost(DaemonConfig config, ILoggerFactory loggerFactory, IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extraPluginTypes = null)
+    {
+        _config = config;
+        _logger = loggerFactory.CreateLogger("distlogd");
+        try
+        {
+            foreach (var pluginConfig in config.Plugins)
+            {
+                var plugin = PluginFactory.Create(pluginConfig, extraPluginTypes);
+                _runners.Add(new PluginRunner(pluginConfig, plugin, _logger));
+            }
+        }
+        catch
+        {
+            foreach (var runner in _runners)
+            {
+                runner.Plugin.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The endpoints bound, once started.</summary>
+    public IReadOnlyList<string> Endpoints { get; private set; } = [];
+
+    public DaemonStatistics Statistics => new(
+        _receiver?.Messages ?? 0,
+        _receiver?.Records ?? 0,
+        _receiver?.Rejected ?? new Dictionary<Protocol.RejectReason, long>(),
+        _runners.Select(r => r.Statistics).ToList());
+
+    /// <summary>A one-line summary of where records come from and go.</summary>
+    public string Summary => $"distlogd: listening on {string.Join(", ", Endpoints)}; records go to " +
+        string.Join(", ", _runners.Select(r => r.Plugin is FilePlugin file ? $"{r.Config.Name} ({file.FilePath})" : r.Config.Name)) +
+        $" [config: {_config.Source}]";
+
+    public async Task StartAsync()
+    {
+        foreach (var runner in _runners)
+        {
+            runner.Start();
+        }
+
+        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, _logger);
+        Endpoints = await _receiver.StartAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops receiving, then drains every plugin queue (each within <paramref name="drainTimeout"/>).</summary>
+    public async Task StopAsync(TimeSpan drainTimeout)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        _receiver?.Dispose();
+        var drains = _runners.Select(r => r.DrainAsync(drainTimeout)).ToList();
+        var results = await Task.WhenAll(drains).ConfigureAwait(false);
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (!results[i])
+            {
+                LogDrainTimedOut(_logger, _runners[i].Config.Name, drainTimeout);
+            }
+        }
+
+        foreach (var runner in _runners)
+        {
+            await runner.Plugin.DisposeAsync().ConfigureAwait(false);
+            runner.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+
+    public void LogStatistics()
+    {
+        if (!_logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        var s = Statistics;
+#pragma warning disable CA1873 // guarded by IsEnabled above
+        LogStats(_logger, s.Messages, s.Records, s.RejectedTotal,
+            string.Join(", ", s.Rejected.Select(r => $"{r.Key}={r.Value}")),
+            string.Join("; ", s.Plugins.Select(p => $"{p.Name}: matched={p.Matched} handled={p.Handled} failed={p.Failed} dropped={p.Dropped} queue={p.QueueDepth}")));
+#pragma warning restore CA1873
+    }
+
+    private void Deliver(ReceivedRecord record)
+    {
+        foreach (var runner in _runners)
+        {
+            runner.Offer(record);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "plugin {Plugin} did not drain within {Timeout}; what was left is counted as dropped")]
+    private static partial void LogDrainTimedOut(ILogger logger, string plugin, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stats: messages={Messages} records={Records} rejected={Rejected} ({ByReason}) | {Plugins}")]
+    private static partial void LogStats(ILogger logger, long messages, long records, long rejected, string byReason, string plugins);
+}

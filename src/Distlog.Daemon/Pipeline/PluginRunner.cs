@@ -1,0 +1,181 @@
+using System.Threading.Channels;
+using Distlog.Daemon.Configuration;
+using Distlog.Plugins;
+using Microsoft.Extensions.Logging;
+
+namespace Distlog.Daemon.Pipeline;
+
+/// <summary>
+/// One plugin's bounded queue and worker: the receiving thread offers every record (after the plugin's rules and
+/// <see cref="IDistlogPlugin.Match"/>); the worker hands batches to the plugin, retrying a failing batch with
+/// backoff before counting it as failed. Nothing a plugin does reaches the receiving thread.
+/// </summary>
+/// <remarks>Threads: <see cref="Offer"/> runs on the receiving thread; the worker runs on the pool; counters are
+/// Interlocked and readable from anywhere.</remarks>
+internal sealed partial class PluginRunner : IDisposable
+{
+    private const int MaxAttempts = 5;
+    private static readonly TimeSpan s_firstBackoff = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly Channel<ReceivedRecord> _queue;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _abort = new();
+    private Task _worker = Task.CompletedTask;
+    private long _matched;
+    private long _handled;
+    private long _failed;
+    private long _dropped;
+    private long _retries;
+
+    public PluginRunner(PluginConfig config, IDistlogPlugin plugin, ILogger logger)
+    {
+        Config = config;
+        Plugin = plugin;
+        _logger = logger;
+        _queue = Channel.CreateBounded<ReceivedRecord>(new BoundedChannelOptions(config.QueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public PluginConfig Config { get; }
+
+    public IDistlogPlugin Plugin { get; }
+
+    public PluginStatistics Statistics => new(
+        Config.Name,
+        Config.Type,
+        Interlocked.Read(ref _matched),
+        Interlocked.Read(ref _handled),
+        Interlocked.Read(ref _failed),
+        Interlocked.Read(ref _dropped),
+        Interlocked.Read(ref _retries),
+        _queue.Reader.Count);
+
+    public void Start() => _worker = Task.Run(WorkAsync);
+
+    public void Dispose() => _abort.Dispose();
+
+    /// <summary>Queues the record if the plugin takes it; a full queue drops and counts it.</summary>
+    public void Offer(ReceivedRecord record)
+    {
+        bool wanted;
+        try
+        {
+            wanted = Config.Match.Matches(record) && Plugin.Match(record);
+        }
+        catch (Exception ex)
+        {
+            LogMatchFailed(_logger, Config.Name, ex);
+            wanted = false;
+        }
+
+        if (!wanted)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _matched);
+        if (!_queue.Writer.TryWrite(record))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    /// <summary>Stops taking records and waits until the worker has handled everything queued, then flushes.</summary>
+    /// <returns><see langword="false"/> when <paramref name="timeout"/> passed first (what is left is counted as dropped).</returns>
+    public async Task<bool> DrainAsync(TimeSpan timeout)
+    {
+        _queue.Writer.TryComplete();
+        bool drained = await Task.WhenAny(_worker, Task.Delay(timeout)).ConfigureAwait(false) == _worker;
+        if (!drained)
+        {
+            await _abort.CancelAsync().ConfigureAwait(false);
+            await _worker.ConfigureAwait(false);
+        }
+
+        try
+        {
+            using var flushTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await Plugin.FlushAsync(flushTimeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogFlushFailed(_logger, Config.Name, ex);
+        }
+
+        return drained;
+    }
+
+    private async Task WorkAsync()
+    {
+        var batch = new List<ReceivedRecord>(Config.BatchSize);
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            {
+                while (batch.Count < Config.BatchSize && reader.TryRead(out var record))
+                {
+                    batch.Add(record);
+                }
+
+                await HandleAsync(batch).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            long left = batch.Count;
+            while (reader.TryRead(out _))
+            {
+                left++;
+            }
+
+            Interlocked.Add(ref _dropped, left);
+        }
+    }
+
+    private async Task HandleAsync(List<ReceivedRecord> batch)
+    {
+        var backoff = s_firstBackoff;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Plugin.HandleAsync(batch, _abort.Token).ConfigureAwait(false);
+                Interlocked.Add(ref _handled, batch.Count);
+                return;
+            }
+            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                if (attempt == MaxAttempts)
+                {
+                    Interlocked.Add(ref _failed, batch.Count);
+                    LogBatchFailed(_logger, Config.Name, batch.Count, attempt, ex);
+                    return;
+                }
+
+                Interlocked.Increment(ref _retries);
+                await Task.Delay(backoff, _abort.Token).ConfigureAwait(false);
+                backoff = backoff * 2 > s_maxBackoff ? s_maxBackoff : backoff * 2;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "plugin {Plugin}: a batch of {Count} records failed {Attempts} times and is counted as failed")]
+    private static partial void LogBatchFailed(ILogger logger, string plugin, int count, int attempts, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "plugin {Plugin}: Match threw; the record is not given to it")]
+    private static partial void LogMatchFailed(ILogger logger, string plugin, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "plugin {Plugin}: flushing failed")]
+    private static partial void LogFlushFailed(ILogger logger, string plugin, Exception exception);
+}

@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Distlog.Plugins;
+using Distlog.Protocol;
+using Microsoft.Extensions.Logging;
+using NetMQ;
+using NetMQ.Sockets;
+
+namespace Distlog.Daemon.Receiving;
+
+/// <summary>
+/// The PULL sockets, bound to every <c>listen</c> endpoint, and the one thread that takes messages off them,
+/// decodes them (<see cref="MessageDecoder"/>) and offers each record to every plugin. Rejections are counted by
+/// reason and reported at most once a minute per reason; no input stops the loop.
+/// </summary>
+/// <remarks>The thread owns the sockets. Counters are Interlocked. The receive loop does no I/O of its own beyond
+/// the sockets: plugins have their own queues.</remarks>
+internal sealed partial class Receiver : IDisposable
+{
+    private static readonly TimeSpan s_reportInterval = TimeSpan.FromMinutes(1);
+
+    private readonly IReadOnlyList<string> _listen;
+    private readonly int _maxBodyBytes;
+    private readonly Action<ReceivedRecord> _deliver;
+    private readonly ILogger _logger;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource<IReadOnlyList<string>> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<RejectReason, long> _rejected = new();
+    private readonly ConcurrentDictionary<RejectReason, DateTimeOffset> _lastReport = new();
+    private volatile bool _stop;
+    private long _messages;
+    private long _records;
+
+    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, ILogger logger)
+    {
+        _listen = listen;
+        _maxBodyBytes = maxBodyBytes;
+        _deliver = deliver;
+        _logger = logger;
+        _thread = new Thread(Run) { IsBackground = true, Name = "distlogd-receive" };
+    }
+
+    public long Messages => Interlocked.Read(ref _messages);
+
+    public long Records => Interlocked.Read(ref _records);
+
+    public IReadOnlyDictionary<RejectReason, long> Rejected => new Dictionary<RejectReason, long>(_rejected);
+
+    /// <summary>Binds every endpoint and starts receiving.</summary>
+    /// <returns>The bound endpoints (a <c>*</c> or <c>0</c> port replaced by the one chosen).</returns>
+    public async Task<IReadOnlyList<string>> StartAsync()
+    {
+        _thread.Start();
+        return await _bound.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Stops receiving: what was received has been delivered to the plugins' queues when this returns.</summary>
+    public void Dispose()
+    {
+        _stop = true;
+        if (_thread.IsAlive)
+        {
+            _thread.Join();
+        }
+    }
+
+    private void Run()
+    {
+        var sockets = new List<PullSocket>();
+        try
+        {
+            var endpoints = new List<string>();
+            foreach (string endpoint in _listen)
+            {
+                var socket = new PullSocket();
+                sockets.Add(socket);
+
+                // NetMQ's default linger of zero throws away what a PULL socket received but has not handed out
+                // when a sender disconnects; lingering keeps the tail of a client that logs and exits.
+                socket.Options.Linger = TimeSpan.FromSeconds(30);
+                socket.Options.ReceiveHighWatermark = 10_000;
+                endpoints.Add(Bind(socket, endpoint));
+            }
+
+            _bound.TrySetResult(endpoints);
+        }
+        catch (Exception ex)
+        {
+            sockets.ForEach(s => s.Dispose());
+            _bound.TrySetException(ex);
+            return;
+        }
+
+        try
+        {
+            Loop(sockets);
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
+    }
+
+    private void Loop(List<PullSocket> sockets)
+    {
+        var frames = new List<byte[]>(2);
+        var wait = TimeSpan.FromMilliseconds(sockets.Count == 1 ? 100 : 10);
+        while (!_stop)
+        {
+            bool any = false;
+            foreach (var socket in sockets)
+            {
+                // Drain what is there; the wait only applies when a socket is idle.
+                while (socket.TryReceiveMultipartBytes(any ? TimeSpan.Zero : wait, ref frames!, 2))
+                {
+                    any = true;
+                    Handle(frames);
+                    frames.Clear();
+                    if (_stop)
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private void Handle(List<byte[]> frames)
+    {
+        Interlocked.Increment(ref _messages);
+        DecodedMessage decoded;
+        try
+        {
+            decoded = MessageDecoder.Decode(frames, _maxBodyBytes);
+        }
+        catch (Exception ex)
+        {
+            // MessageDecoder does not throw for any input; this is the last line of defence of the loop.
+            decoded = new DecodedMessage(null, [], [new Rejection(RejectReason.Malformed, ex.Message)]);
+        }
+
+        foreach (var rejection in decoded.Rejections)
+        {
+            _rejected.AddOrUpdate(rejection.Reason, 1, static (_, n) => n + 1);
+            var now = DateTimeOffset.UtcNow;
+            if (!_lastReport.TryGetValue(rejection.Reason, out var last) || now - last >= s_reportInterval)
+            {
+                _lastReport[rejection.Reason] = now;
+                LogRejected(_logger, rejection.Reason, rejection.Detail, _rejected[rejection.Reason]);
+            }
+        }
+
+        if (decoded.Records.Count == 0)
+        {
+            return;
+        }
+
+        char system = (char)decoded.Topic!.Value.System;
+        var receivedAt = DateTimeOffset.UtcNow;
+        foreach (var record in decoded.Records)
+        {
+            Interlocked.Increment(ref _records);
+            _deliver(new ReceivedRecord(system, record, receivedAt));
+        }
+    }
+
+    private static string Bind(PullSocket socket, string endpoint)
+    {
+        var match = RandomPort().Match(endpoint);
+        if (match.Success)
+        {
+            int port = socket.BindRandomPort("tcp://" + match.Groups["host"].Value);
+            return $"tcp://{match.Groups["host"].Value}:{port}";
+        }
+
+        socket.Bind(endpoint);
+        return endpoint;
+    }
+
+    [GeneratedRegex(@"^tcp://(?<host>[^:]+):(\*|0)$")]
+    private static partial Regex RandomPort();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "rejected a message ({Reason}): {Detail} [{Count} of this kind so far; reported at most once a minute]")]
+    private static partial void LogRejected(ILogger logger, RejectReason reason, string detail, long count);
+}

@@ -42,6 +42,9 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         }
     }
 
+    /// <summary>The plugins, in configuration order.</summary>
+    public IReadOnlyList<IDistlogPlugin> Plugins => _runners.Select(r => r.Plugin).ToList();
+
     /// <summary>The endpoints bound, once started.</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
 
@@ -53,7 +56,12 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
     /// <summary>A one-line summary of where records come from and go.</summary>
     public string Summary => $"distlogd: listening on {string.Join(", ", Endpoints)}; records go to " +
-        string.Join(", ", _runners.Select(r => r.Plugin is FilePlugin file ? $"{r.Config.Name} ({file.FilePath})" : r.Config.Name)) +
+        string.Join(", ", _runners.Select(r => r.Plugin switch
+        {
+            FilePlugin file => $"{r.Config.Name} ({file.FilePath})",
+            PublishPlugin publish => $"{r.Config.Name} ({publish.Endpoint})",
+            _ => r.Config.Name,
+        })) +
         $" [config: {_config.Source}]";
 
     public async Task StartAsync()

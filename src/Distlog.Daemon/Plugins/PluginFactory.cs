@@ -10,6 +10,8 @@ internal static class PluginFactory
         new Dictionary<string, Func<PluginSettings, IDistlogPlugin>>(StringComparer.Ordinal)
         {
             ["file"] = settings => new FilePlugin(settings),
+            ["publish"] = settings => new PublishPlugin(settings),
+            ["console"] = settings => new ConsolePlugin(settings),
         };
 
     public static IDistlogPlugin Create(PluginConfig config, IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null)

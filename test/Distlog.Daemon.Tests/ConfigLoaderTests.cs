@@ -1,0 +1,103 @@
+using Distlog.Daemon.Configuration;
+using Distlog.Daemon.Plugins;
+using Distlog.Plugins;
+using Distlog.Protocol;
+using Xunit;
+
+namespace Distlog.Daemon.Tests;
+
+public class ConfigLoaderTests
+{
+    [Fact]
+    public void ExampleFile_IsValid_AndBuildsItsPlugins()
+    {
+        var config = ConfigLoader.Load(Path.Combine(AppContext.BaseDirectory, "distlogd.example.yaml"));
+
+        Assert.Equal(["tcp://127.0.0.1:5010"], config.Listen);
+        Assert.Equal(16 * 1024 * 1024, config.MaxMessageBytes);
+        Assert.Equal(TimeSpan.FromMinutes(1), config.StatsInterval);
+        Assert.Equal(["file", "problems"], config.Plugins.Select(p => p.Name));
+        Assert.Equal(Levels.Warning, config.Plugins[1].Match.MinLevel);
+        Assert.Equal('P', config.Plugins[1].Match.System);
+        foreach (var plugin in config.Plugins)
+        {
+            PluginFactory.Create(plugin).DisposeAsync().AsTask().Wait();
+        }
+    }
+
+    [Fact]
+    public void Defaults_ListenOnLoopback_AndStoreToAFile()
+    {
+        var config = ConfigLoader.Defaults();
+        Assert.Equal(["tcp://127.0.0.1:5010"], config.Listen);
+        Assert.Equal("file", Assert.Single(config.Plugins).Type);
+    }
+
+    [Theory]
+    [InlineData("listen: [tcp://127.0.0.1:1]\nplugins:\n  - type: file\n    path: x\nlisten2: 1\n", "test.yaml:5: unknown key 'listen2'")]
+    [InlineData("plugins:\n  - type: file\n    path: x\n    max_bytez: 5\n", "test.yaml:4: unknown key 'max_bytez' for a plugin of type 'file'")]
+    [InlineData("plugins:\n  - type: file\n    path: x\n    max_bytes: lots\n", "test.yaml:4: 'max_bytes' must be a non-negative whole number")]
+    [InlineData("plugins:\n  - path: x\n", "test.yaml:2: 'type' is required")]
+    [InlineData("plugins:\n  - type: kafka\n", "test.yaml:2: unknown plugin type 'kafka'")]
+    [InlineData("plugins:\n  - type: file\n    path: x\n    match:\n      min_levl: INFO\n", "test.yaml:5: unknown match rule 'min_levl'")]
+    [InlineData("plugins:\n  - type: file\n    path: x\n    match:\n      min_level: LOUD\n", "test.yaml:5: 'match.min_level' must be a level name")]
+    [InlineData("listen: http://x\nplugins:\n  - type: file\n    path: x\n", "test.yaml:1: 'listen': 'http://x' is not an endpoint")]
+    [InlineData("plugins:\n  - type: file\n    path: ${DISTLOG_TEST_UNSET_VARIABLE}\n", "test.yaml:3: environment variable 'DISTLOG_TEST_UNSET_VARIABLE' is not set")]
+    [InlineData("plugins: [\n", "test.yaml:")]
+    [InlineData("listen: [tcp://127.0.0.1:1]\n", "'plugins' must name at least one plugin")]
+    public void Errors_NameTheFileLineAndKey(string yaml, string expected)
+    {
+        var ex = Assert.Throws<PluginConfigurationException>(() =>
+        {
+            var config = ConfigLoader.Parse(yaml, "test.yaml");
+            foreach (var plugin in config.Plugins)
+            {
+                PluginFactory.Create(plugin).DisposeAsync().AsTask().Wait();
+            }
+        });
+        Assert.StartsWith(expected.Split('\'')[0], ex.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EnvironmentVariables_AreSubstituted()
+    {
+        var environment = new Dictionary<string, string> { ["REDIS_PASSWORD"] = "s3cret" };
+        var config = ConfigLoader.Parse("plugins:\n  - type: file\n    path: /tmp/${REDIS_PASSWORD}/${MISSING:-fallback}.jsonl\n", "t.yaml", n => environment.GetValueOrDefault(n));
+
+        Assert.Equal("/tmp/s3cret/fallback.jsonl", config.Plugins[0].Settings.GetString("path"));
+    }
+
+    [Fact]
+    public void MatchRules_AllMustHold()
+    {
+        var config = ConfigLoader.Parse("""
+            plugins:
+              - type: file
+                path: x
+                match:
+                  min_level: INFO
+                  max_level: ERROR
+                  logger: Orders.
+                  system: S
+                  service: billing
+                  task: e252a11f-d33d-483d-ba08-bc8f642b2f10/1
+                  context:
+                    user: leo
+            """, "t.yaml");
+        var rule = config.Plugins[0].Match;
+        LogRecord Record(int level = 20, string name = "Orders.Api", string service = "billing", string key = "3@e252a11f-d33d-483d-ba08-bc8f642b2f10/1/2", string user = "leo") => new()
+        {
+            LevelNo = level, Name = name, Service = service, Context = new RecordContext(key, [new("user", user)]),
+        };
+
+        Assert.True(rule.Matches(new ReceivedRecord('S', Record(), DateTimeOffset.UtcNow)));
+        Assert.False(rule.Matches(new ReceivedRecord('P', Record(), DateTimeOffset.UtcNow)));
+        Assert.False(rule.Matches(new ReceivedRecord('S', Record(level: 10), DateTimeOffset.UtcNow)));
+        Assert.False(rule.Matches(new ReceivedRecord('S', Record(level: 50), DateTimeOffset.UtcNow)));
+        Assert.False(rule.Matches(new ReceivedRecord('S', Record(name: "Billing.Api"), DateTimeOffset.UtcNow)));
+        Assert.False(rule.Matches(new ReceivedRecord('S', Record(service: "orders"), DateTimeOffset.UtcNow)));
+        Assert.False(rule.Matches(new ReceivedRecord('S', Record(key: "0@e252a11f-d33d-483d-ba08-bc8f642b2f10/10"), DateTimeOffset.UtcNow)));
+        Assert.False(rule.Matches(new ReceivedRecord('S', Record(user: "ann"), DateTimeOffset.UtcNow)));
+    }
+}

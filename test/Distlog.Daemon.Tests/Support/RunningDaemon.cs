@@ -1,0 +1,92 @@
+using Distlog.Daemon.Configuration;
+using Distlog.Plugins;
+using Distlog.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Distlog.Daemon.Tests.Support;
+
+/// <summary>A real daemon in this process, listening on a random loopback port, writing its file plugin into a
+/// temporary folder.</summary>
+internal sealed class RunningDaemon : IAsyncDisposable
+{
+    private readonly ILoggerFactory _loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+
+    private RunningDaemon(string folder, DaemonHost host)
+    {
+        Folder = folder;
+        Host = host;
+    }
+
+    public string Folder { get; }
+
+    public DaemonHost Host { get; }
+
+    public string Endpoint => Host.Endpoints[0];
+
+    public string FilePath => Path.Combine(Folder, "records.jsonl");
+
+    public static async Task<RunningDaemon> StartAsync(string pluginsYaml = "", IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "distlogd-test-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string yaml = $"""
+            listen:
+              - tcp://127.0.0.1:*
+            stats_interval: 0s
+            plugins:
+              - type: file
+                path: {Path.Combine(folder, "records.jsonl")}
+            {pluginsYaml}
+            """;
+        var config = ConfigLoader.Parse(yaml, "test.yaml");
+        var host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)), extra);
+        await host.StartAsync();
+        return new RunningDaemon(folder, host);
+    }
+
+    /// <summary>The records the file plugin wrote so far.</summary>
+    public List<LogRecord> FileRecords()
+    {
+        if (!File.Exists(FilePath))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var records = new List<LogRecord>();
+        while (reader.ReadLine() is { } line)
+        {
+            records.Add(JsonRecordCodec.Default.Decode(System.Text.Encoding.UTF8.GetBytes(line)));
+        }
+
+        return records;
+    }
+
+    /// <summary>Waits until the file plugin has handled <paramref name="count"/> records.</summary>
+    public List<LogRecord> WaitForFileRecords(int count, TimeSpan? timeout = null)
+    {
+        var file = Host.Statistics.Plugins.First(p => p.Type == "file").Name;
+        bool done = SpinWait.SpinUntil(() => Host.Statistics.Plugins.First(p => p.Name == file).Handled >= count, timeout ?? TimeSpan.FromSeconds(30));
+        var records = FileRecords();
+        if (!done)
+        {
+            throw new TimeoutException($"file plugin handled {Host.Statistics.Plugins.First(p => p.Name == file).Handled} of {count} records");
+        }
+
+        return records;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync(TimeSpan.FromSeconds(30));
+        _loggerFactory.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -17,6 +17,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly List<PluginRunner> _runners = [];
     private Receiver? _receiver;
+    private StatsServer? _stats;
     private int _stopped;
 
     public DaemonHost(DaemonConfig config, ILoggerFactory loggerFactory, IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extraPluginTypes = null)
@@ -45,6 +46,9 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     /// <summary>The plugins, in configuration order.</summary>
     public IReadOnlyList<IDistlogPlugin> Plugins => _runners.Select(r => r.Plugin).ToList();
 
+    /// <summary>Where <c>distlogd stats</c> gets an answer, once started (null when off or not bound).</summary>
+    public string? StatsEndpoint { get; private set; }
+
     /// <summary>The endpoints bound, once started.</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
 
@@ -62,6 +66,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             PublishPlugin publish => $"{r.Config.Name} ({publish.Endpoint})",
             _ => r.Config.Name,
         })) +
+        (StatsEndpoint is null ? string.Empty : $"; stats: distlogd stats --endpoint {StatsEndpoint}") +
         $" [config: {_config.Source}]";
 
     public async Task StartAsync()
@@ -73,6 +78,11 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
         _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, _logger);
         Endpoints = await _receiver.StartAsync().ConfigureAwait(false);
+        if (_config.StatsEndpoint is not null)
+        {
+            _stats = new StatsServer(_config.StatsEndpoint, () => StatsServer.ToJson(Statistics), _logger);
+            StatsEndpoint = await _stats.StartAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Stops receiving, then drains every plugin queue (each within <paramref name="drainTimeout"/>).</summary>
@@ -84,6 +94,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         }
 
         _receiver?.Dispose();
+        _stats?.Dispose();
         var drains = _runners.Select(r => r.DrainAsync(drainTimeout)).ToList();
         var results = await Task.WhenAll(drains).ConfigureAwait(false);
         for (int i = 0; i < results.Length; i++)

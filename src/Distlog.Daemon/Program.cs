@@ -1,5 +1,6 @@
 // distlogd [--config FILE]      run; without --config on the embedded defaults
 // distlogd --check-config FILE  validate a configuration and exit (0 valid, 1 invalid)
+// distlogd stats [--endpoint E]  print a running daemon's counters as JSON (default tcp://127.0.0.1:5012)
 using Distlog.Daemon;
 using Distlog.Daemon.Configuration;
 using Distlog.Daemon.Plugins;
@@ -7,6 +8,27 @@ using Distlog.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+
+const string Usage = "usage: distlogd [--config FILE] | --check-config FILE | stats [--endpoint ENDPOINT]";
+if (args.Length > 0 && args[0] == "stats")
+{
+    string endpoint = args.Length == 3 && args[1] == "--endpoint" ? args[2] : DaemonConfig.DefaultStatsEndpoint;
+    if (args.Length is not (1 or 3))
+    {
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+
+    string? reply = StatsServer.Query(endpoint, TimeSpan.FromSeconds(5));
+    if (reply is null)
+    {
+        Console.Error.WriteLine($"distlogd: no daemon answered at {endpoint} within 5 s");
+        return 1;
+    }
+
+    Console.WriteLine(reply);
+    return 0;
+}
 
 string? configPath = null;
 string? checkPath = null;
@@ -21,10 +43,10 @@ for (int i = 0; i < args.Length; i++)
             checkPath = args[++i];
             break;
         case "-h" or "--help":
-            Console.WriteLine("usage: distlogd [--config FILE] | --check-config FILE");
+            Console.WriteLine(Usage);
             return 0;
         default:
-            Console.Error.WriteLine($"distlogd: unknown argument '{args[i]}'; usage: distlogd [--config FILE] | --check-config FILE");
+            Console.Error.WriteLine($"distlogd: unknown argument '{args[i]}'; {Usage}");
             return 2;
     }
 }

@@ -14,7 +14,7 @@ namespace Distlog.Daemon.Configuration;
 /// </summary>
 internal static partial class ConfigLoader
 {
-    private static readonly HashSet<string> s_topKeys = ["listen", "max_message_bytes", "stats_interval", "plugins"];
+    private static readonly HashSet<string> s_topKeys = ["listen", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "plugins"];
     private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
 
     /// <summary>The embedded defaults: listen on loopback port 5010, store to <c>logs/distlog.jsonl</c>.</summary>
@@ -81,6 +81,16 @@ internal static partial class ConfigLoader
                 case "stats_interval":
                     config = config with { StatsInterval = Settings(source, value, key, environment).GetDuration(key, TimeSpan.Zero) };
                     break;
+                case "stats_endpoint":
+                {
+                    string? endpoint = Settings(source, value, key, environment).GetString(key);
+                    config = config with { StatsEndpoint = endpoint is null or "off" ? null : CheckEndpoint(endpoint, source, value, key) };
+                    break;
+                }
+
+                case "accept_pickle":
+                    config = config with { AcceptPickle = Settings(source, value, key, environment).GetBoolean(key, false) };
+                    break;
                 case "plugins":
                     config = config with { Plugins = ReadPlugins(value, source, environment) };
                     break;
@@ -114,14 +124,15 @@ internal static partial class ConfigLoader
 
         foreach (string endpoint in endpoints)
         {
-            if (!EndpointPattern().IsMatch(endpoint))
-            {
-                throw new PluginConfigurationException($"{source}:{Line(value)}: 'listen': '{endpoint}' is not an endpoint such as tcp://127.0.0.1:5010 or ipc:///run/distlog.sock");
-            }
+            CheckEndpoint(endpoint, source, value, "listen");
         }
 
         return endpoints;
     }
+
+    private static string CheckEndpoint(string endpoint, string source, YamlNode node, string key) =>
+        EndpointPattern().IsMatch(endpoint) ? endpoint
+            : throw new PluginConfigurationException($"{source}:{Line(node)}: '{key}': '{endpoint}' is not an endpoint such as tcp://127.0.0.1:5010 or ipc:///run/distlog.sock");
 
     private static List<PluginConfig> ReadPlugins(YamlNode value, string source, Func<string, string?> environment)
     {

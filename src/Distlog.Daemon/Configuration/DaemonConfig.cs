@@ -14,5 +14,13 @@ internal sealed record DaemonConfig
 
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromMinutes(1);
 
+    public const string DefaultStatsEndpoint = "tcp://127.0.0.1:5012";
+
+    /// <summary>Where <c>distlogd stats</c> asks; null turns the stats socket off.</summary>
+    public string? StatsEndpoint { get; init; } = DefaultStatsEndpoint;
+
+    /// <summary>Whether Python pickle bodies are decoded (by a restricted unpickler); off by default.</summary>
+    public bool AcceptPickle { get; init; }
+
     public IReadOnlyList<PluginConfig> Plugins { get; init; } = [];
 }

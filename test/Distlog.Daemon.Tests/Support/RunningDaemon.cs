@@ -33,6 +33,7 @@ internal sealed class RunningDaemon : IAsyncDisposable
             listen:
               - tcp://127.0.0.1:*
             stats_interval: 0s
+            stats_endpoint: tcp://127.0.0.1:*
             plugins:
               - type: file
                 path: {Path.Combine(folder, "records.jsonl")}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace Distlog.Daemon.Tests;
+
+/// <summary>The real <c>distlogd</c> executable as a process: configuration checks, the stats command, and a clean
+/// stop on SIGTERM that keeps everything received.</summary>
+public class DaemonProcessTests
+{
+    private static readonly string s_daemon = Path.Combine(AppContext.BaseDirectory, "distlogd.dll");
+
+    [Fact]
+    public void CheckConfig_AcceptsTheExample_AndNamesTheLineOfAnError()
+    {
+        var (code, stdout, _) = Run("--check-config", Path.Combine(AppContext.BaseDirectory, "distlogd.example.yaml"));
+        Assert.Equal(0, code);
+        Assert.Contains("valid (1 endpoint(s), 2 plugin(s))", stdout, StringComparison.Ordinal);
+
+        string bad = Path.Combine(Path.GetTempPath(), $"distlogd-bad-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(bad, "plugins:\n  - type: file\n    path: x.jsonl\n    rotate: daily\n");
+        try
+        {
+            var (badCode, _, stderr) = Run("--check-config", bad);
+            Assert.Equal(1, badCode);
+            Assert.Contains($"{bad}:4: unknown key 'rotate'", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(bad);
+        }
+    }
+
+    [Fact]
+    public async Task Sigterm_DrainsAndExitsZero_AndStatsAnswerWhileRunning()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"distlogd-proc-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        string config = Path.Combine(folder, "distlogd.yaml");
+        File.WriteAllText(config, $"""
+            listen: tcp://127.0.0.1:*
+            stats_endpoint: tcp://127.0.0.1:*
+            plugins:
+              - type: file
+                path: {folder}/records.jsonl
+            """);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(s_daemon);
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(config);
+        using var daemon = Process.Start(start)!;
+        try
+        {
+            // The first line says where it listens and where stats answer.
+            string summary = (await daemon.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)))!;
+            _ = daemon.StandardOutput.ReadToEndAsync();
+            _ = daemon.StandardError.ReadToEndAsync();
+            string endpoint = summary.Split("listening on ")[1].Split(';')[0];
+            string statsEndpoint = summary.Split("distlogd stats --endpoint ")[1].Split(' ')[0];
+
+            using (var factory = LoggerFactory.Create(b => b.AddDistlog(endpoint)))
+            {
+                var logger = factory.CreateLogger("proc");
+                using var job = logger.BeginTask("job");
+                for (int i = 0; i < 1000; i++)
+                {
+                    logger.LogInformation("record {I}", i);
+                }
+            }
+
+            long records = 0;
+            Assert.True(SpinWait.SpinUntil(() =>
+            {
+                var (code, stdout, _) = Run("stats", "--endpoint", statsEndpoint);
+                if (code != 0)
+                {
+                    return false;
+                }
+
+                using var stats = JsonDocument.Parse(stdout);
+                records = stats.RootElement.GetProperty("records").GetInt64();
+                return records == 1002 && stats.RootElement.GetProperty("plugins")[0].GetProperty("handled").GetInt64() == 1002;
+            }, TimeSpan.FromSeconds(60)), $"stats said {records} records");
+
+            using (var kill = Process.Start("kill", ["-TERM", daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await daemon.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(0, daemon.ExitCode);
+            Assert.Equal(1002, File.ReadAllLines(Path.Combine(folder, "records.jsonl")).Length);
+        }
+        finally
+        {
+            if (!daemon.HasExited)
+            {
+                daemon.Kill(entireProcessTree: true);
+            }
+
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(s_daemon);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("distlogd " + string.Join(' ', args) + " did not exit");
+        }
+
+        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+    }
+}

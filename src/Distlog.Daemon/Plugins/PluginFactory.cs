@@ -14,12 +14,19 @@ internal static class PluginFactory
             ["console"] = settings => new ConsolePlugin(settings),
         };
 
+    private static readonly Dictionary<string, PluginLoadContext> s_contexts = new(StringComparer.Ordinal);
+
     public static IDistlogPlugin Create(PluginConfig config, IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null)
     {
         Func<PluginSettings, IDistlogPlugin>? create = null;
-        if (extra?.TryGetValue(config.Type, out create) != true && !BuiltIn.TryGetValue(config.Type, out create))
+        if (config.Settings.GetString("assembly") is { } assembly)
         {
-            throw config.Settings.Error("type", $"unknown plugin type '{config.Type}' (built in: {string.Join(", ", BuiltIn.Keys)})");
+            create = External(config, assembly);
+        }
+        else if (extra?.TryGetValue(config.Type, out create) != true && !BuiltIn.TryGetValue(config.Type, out create))
+        {
+            throw config.Settings.Error("type", $"unknown plugin type '{config.Type}' (built in: {string.Join(", ", BuiltIn.Keys)}; " +
+                "a plugin of your own also names its 'assembly')");
         }
 
         var plugin = create!(config.Settings);
@@ -30,5 +37,65 @@ internal static class PluginFactory
         }
 
         return plugin;
+    }
+
+    /// <summary>A type from an assembly named by path (relative to the configuration file), loaded in its own context.</summary>
+    private static Func<PluginSettings, IDistlogPlugin> External(PluginConfig config, string assembly)
+    {
+        var settings = config.Settings;
+        string baseFolder = File.Exists(settings.Source) ? Path.GetDirectoryName(Path.GetFullPath(settings.Source))! : Environment.CurrentDirectory;
+        string path = Path.GetFullPath(assembly, baseFolder);
+        if (!File.Exists(path))
+        {
+            throw settings.Error("assembly", $"plugin assembly '{path}' does not exist");
+        }
+
+        Type? type;
+        try
+        {
+            PluginLoadContext context;
+            lock (s_contexts)
+            {
+                if (!s_contexts.TryGetValue(path, out context!))
+                {
+                    context = new PluginLoadContext(path);
+                    s_contexts[path] = context;
+                }
+            }
+
+            type = context.LoadFromAssemblyPath(path).GetType(config.Type, throwOnError: false);
+        }
+        catch (Exception ex) when (ex is BadImageFormatException or FileLoadException or IOException)
+        {
+            throw settings.Error("assembly", $"cannot load '{path}': {ex.Message}");
+        }
+
+        if (type is null || !typeof(IDistlogPlugin).IsAssignableFrom(type) || type.IsAbstract)
+        {
+            throw settings.Error("type", $"'{config.Type}' is not a plugin type in '{path}' (a public class implementing IDistlogPlugin)");
+        }
+
+        var withSettings = type.GetConstructor([typeof(PluginSettings)]);
+        var parameterless = type.GetConstructor(Type.EmptyTypes);
+        if (withSettings is null && parameterless is null)
+        {
+            throw settings.Error("type", $"'{config.Type}' needs a public constructor taking PluginSettings, or none");
+        }
+
+        return s =>
+        {
+            try
+            {
+                return (IDistlogPlugin)(withSettings is not null ? withSettings.Invoke([s]) : parameterless!.Invoke(null));
+            }
+            catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is PluginConfigurationException inner)
+            {
+                throw inner;
+            }
+            catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is not null)
+            {
+                throw s.Error("type", $"'{config.Type}' failed to start: {ex.InnerException.Message}");
+            }
+        };
     }
 }

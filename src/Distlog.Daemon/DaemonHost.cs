@@ -76,7 +76,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             runner.Start();
         }
 
-        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, _logger);
+        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, _logger, _config.AcceptPickle);
         Endpoints = await _receiver.StartAsync().ConfigureAwait(false);
         if (_config.StatsEndpoint is not null)
         {

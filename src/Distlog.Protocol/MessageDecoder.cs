@@ -13,8 +13,10 @@ public static class MessageDecoder
     /// <summary>Decodes one message.</summary>
     /// <param name="frames">The message's frames as received.</param>
     /// <param name="maxBodyBytes">Bodies larger than this are rejected unread.</param>
+    /// <param name="pickle">Decodes pickle bodies when given (an explicit opt-in of the daemon); without it they
+    /// are rejected with <see cref="RejectReason.Pickle"/>.</param>
     /// <returns>The records and the rejections.</returns>
-    public static DecodedMessage Decode(IReadOnlyList<byte[]> frames, int maxBodyBytes = DefaultMaxBodyBytes)
+    public static DecodedMessage Decode(IReadOnlyList<byte[]> frames, int maxBodyBytes = DefaultMaxBodyBytes, IRecordCodec? pickle = null)
     {
         ArgumentNullException.ThrowIfNull(frames);
         if (frames.Count != 2)
@@ -28,7 +30,7 @@ public static class MessageDecoder
         }
 
         byte[] body = frames[1];
-        if (topic.Encoding == Topic.EncodingPickle)
+        if (topic.Encoding == Topic.EncodingPickle && pickle is null)
         {
             return Rejected(topic, RejectReason.Pickle, $"topic {topic}: pickle is never unpickled from the network; configure the client for JSON");
         }
@@ -38,7 +40,7 @@ public static class MessageDecoder
             return Rejected(topic, RejectReason.TooLarge, $"topic {topic}: body of {body.Length} bytes exceeds the limit of {maxBodyBytes}");
         }
 
-        var codec = RecordCodecs.ForEncoding(topic.Encoding)!;
+        var codec = topic.Encoding == Topic.EncodingPickle ? pickle! : RecordCodecs.ForEncoding(topic.Encoding)!;
         var records = new List<LogRecord>(topic.Kind == Topic.KindBatch ? 64 : 1);
         List<Rejection>? rejections = null;
         if (topic.Kind == Topic.KindRecord)

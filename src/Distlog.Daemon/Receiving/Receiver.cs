@@ -31,8 +31,11 @@ internal sealed partial class Receiver : IDisposable
     private long _messages;
     private long _records;
 
-    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, ILogger logger)
+    private readonly IRecordCodec? _pickle;
+
+    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, ILogger logger, bool acceptPickle = false)
     {
+        _pickle = acceptPickle ? new PickleRecordCodec() : null;
         _listen = listen;
         _maxBodyBytes = maxBodyBytes;
         _deliver = deliver;
@@ -131,7 +134,7 @@ internal sealed partial class Receiver : IDisposable
         DecodedMessage decoded;
         try
         {
-            decoded = MessageDecoder.Decode(frames, _maxBodyBytes);
+            decoded = MessageDecoder.Decode(frames, _maxBodyBytes, _pickle);
         }
         catch (Exception ex)
         {

@@ -25,11 +25,16 @@ internal sealed class RunningDaemon : IAsyncDisposable
 
     public string FilePath => Path.Combine(Folder, "records.jsonl");
 
-    public static async Task<RunningDaemon> StartAsync(string pluginsYaml = "", IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null)
+    /// <summary>Starts a daemon; <paramref name="yaml"/> adds plugin entries (indented as list items), or top-level
+    /// keys when <paramref name="topLevel"/> is set.</summary>
+    public static async Task<RunningDaemon> StartAsync(string yaml = "", IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null, bool topLevel = false)
     {
+        string pluginsYaml = topLevel ? string.Empty : yaml;
+        string topYaml = topLevel ? yaml : string.Empty;
         string folder = Path.Combine(Path.GetTempPath(), "distlogd-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        string yaml = $"""
+        string text = $"""
+            {topYaml}
             listen:
               - tcp://127.0.0.1:*
             stats_interval: 0s
@@ -39,7 +44,7 @@ internal sealed class RunningDaemon : IAsyncDisposable
                 path: {Path.Combine(folder, "records.jsonl")}
             {pluginsYaml}
             """;
-        var config = ConfigLoader.Parse(yaml, "test.yaml");
+        var config = ConfigLoader.Parse(text, "test.yaml");
         var host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)), extra);
         await host.StartAsync();
         return new RunningDaemon(folder, host);

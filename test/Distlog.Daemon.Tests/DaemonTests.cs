@@ -186,6 +186,23 @@ public class DaemonTests
         await daemon.DisposeAsync();
     }
 
+    [Fact]
+    public async Task OversizedMessage_IsCountedAndTheNextRecordKept()
+    {
+        await using var daemon = await RunningDaemon.StartAsync("max_message_bytes: 1k\n", topLevel: true);
+        using var push = new PushSocket();
+        push.Options.Linger = TimeSpan.FromSeconds(10);
+        push.Connect(daemon.Endpoint);
+        string big = "{\"message\": \"" + new string('x', 2000) + "\"}";
+        push.SendMoreFrame("PLJ"u8.ToArray()).SendFrame(Encoding.UTF8.GetBytes(big));
+        push.SendMoreFrame("PLJ"u8.ToArray()).SendFrame("{\"message\": \"small\"}"u8.ToArray());
+
+        var records = daemon.WaitForFileRecords(1);
+
+        Assert.Equal("small", Assert.Single(records).Message);
+        Assert.Equal(1, daemon.Host.Statistics.Rejected[RejectReason.TooLarge]);
+    }
+
     private sealed class FailingPlugin : IDistlogPlugin
     {
         public Task HandleAsync(IReadOnlyList<ReceivedRecord> batch, CancellationToken cancellationToken) =>

@@ -82,6 +82,10 @@ internal sealed partial class Receiver : IDisposable
                 // when a sender disconnects; lingering keeps the tail of a client that logs and exits.
                 socket.Options.Linger = TimeSpan.FromSeconds(30);
                 socket.Options.ReceiveHighWatermark = 10_000;
+
+                // A memory guard: a peer that sends far more than the limit is cut off by NetMQ before the frame is
+                // held; anything up to four times the limit is received, counted and reported as too large.
+                socket.Options.MaxMsgSize = (long)_maxBodyBytes * 4 + 1024;
                 endpoints.Add(Bind(socket, endpoint));
             }
 

@@ -2,7 +2,13 @@ using BenchmarkDotNet.Running;
 using Distlog.Benchmarks;
 
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- --filter '*LoggingBenchmarks*'   (BenchmarkDotNet)
-// dotnet run -c Release --project bench/Distlog.Benchmarks -- throughput [records]              (end-to-end harness)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- throughput [records]              (client → PULL socket)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- daemon-throughput [records]       (client → distlogd → file, beside rsyslog)
+if (args.Length > 0 && args[0] == "daemon-throughput")
+{
+    return DaemonThroughputHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+}
+
 if (args.Length > 0 && args[0] == "throughput")
 {
     return ThroughputHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);

@@ -42,10 +42,11 @@ public static class MessageDecoder
 
         var codec = topic.Encoding == Topic.EncodingPickle ? pickle! : RecordCodecs.ForEncoding(topic.Encoding)!;
         var records = new List<LogRecord>(topic.Kind == Topic.KindBatch ? 64 : 1);
+        var bodies = new List<ReadOnlyMemory<byte>>(records.Capacity);
         List<Rejection>? rejections = null;
         if (topic.Kind == Topic.KindRecord)
         {
-            DecodeOne(codec, body, topic, records, ref rejections);
+            DecodeOne(codec, body, topic, records, bodies, ref rejections);
         }
         else
         {
@@ -53,7 +54,7 @@ public static class MessageDecoder
             string? batchError;
             while (BatchFormat.TryReadNext(body, ref offset, out var record, out batchError))
             {
-                DecodeOne(codec, record, topic, records, ref rejections);
+                DecodeOne(codec, record, topic, records, bodies, ref rejections);
             }
 
             if (offset < body.Length)
@@ -63,14 +64,15 @@ public static class MessageDecoder
             }
         }
 
-        return new DecodedMessage(topic, records, rejections ?? (IReadOnlyList<Rejection>)[]);
+        return new DecodedMessage(topic, records, rejections ?? (IReadOnlyList<Rejection>)[]) { Bodies = bodies };
     }
 
-    private static void DecodeOne(IRecordCodec codec, ReadOnlyMemory<byte> data, Topic topic, List<LogRecord> records, ref List<Rejection>? rejections)
+    private static void DecodeOne(IRecordCodec codec, ReadOnlyMemory<byte> data, Topic topic, List<LogRecord> records, List<ReadOnlyMemory<byte>> bodies, ref List<Rejection>? rejections)
     {
         try
         {
             records.Add(codec.Decode(data));
+            bodies.Add(data);
         }
         catch (RecordFormatException ex)
         {

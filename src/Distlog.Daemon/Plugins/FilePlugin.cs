@@ -5,7 +5,8 @@ using Distlog.Protocol;
 namespace Distlog.Daemon.Plugins;
 
 /// <summary>
-/// <c>type: file</c> — JSON lines, one record per line in the seed's record shape, with size and time rotation
+/// <c>type: file</c> — JSON lines, one record per line in the seed's record shape (a record received as one line
+/// of JSON is written as it came; others are encoded), with size and time rotation
 /// (<c>distlog.jsonl</c> → <c>distlog.jsonl.1</c> → …, keeping <c>keep</c> old files) and a flush policy: after
 /// every batch (the default), or every <c>flush</c> interval. What was flushed survives a crash of the daemon.
 /// </summary>
@@ -59,7 +60,16 @@ internal sealed class FilePlugin : IDistlogPlugin
         foreach (var received in batch)
         {
             _line.ResetWrittenCount();
-            JsonRecordCodec.Default.Encode(received.Record, _line);
+            if (received.Encoding == Topic.EncodingJson && !received.Body.IsEmpty && !received.Body.Span.Contains((byte)'\n'))
+            {
+                // Received as one line of JSON in the record's shape: stored as it came, not encoded again.
+                _line.Write(received.Body.Span);
+            }
+            else
+            {
+                JsonRecordCodec.Default.Encode(received.Record, _line);
+            }
+
             _line.Write("\n"u8);
             if (_maxBytes > 0 && stream.Length > 0 && stream.Length + _line.WrittenCount > _maxBytes)
             {

@@ -162,12 +162,13 @@ internal sealed partial class Receiver : IDisposable
             return;
         }
 
-        char system = (char)decoded.Topic!.Value.System;
+        var topic = decoded.Topic!.Value;
+        char system = (char)topic.System;
         var receivedAt = DateTimeOffset.UtcNow;
-        foreach (var record in decoded.Records)
+        for (int i = 0; i < decoded.Records.Count; i++)
         {
             Interlocked.Increment(ref _records);
-            _deliver(new ReceivedRecord(system, record, receivedAt));
+            _deliver(new ReceivedRecord(system, decoded.Records[i], receivedAt) { Body = decoded.Bodies[i], Encoding = topic.Encoding });
         }
     }
 

@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Distlog.Daemon;
+using Distlog.Daemon.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Distlog.Benchmarks;
+
+/// <summary>
+/// End to end, client → distlogd → file, beside rsyslog receiving 300-byte JSON lines over TCP into a file, in one
+/// run on this machine. Each figure is records/s from the first record sent to the last one written (counted by
+/// the file plugin, or by lines in rsyslog's file).
+/// </summary>
+internal static class DaemonThroughputHarness
+{
+    public static int Run(int records)
+    {
+        Console.WriteLine($"records per case: {records:N0}; cores: {Environment.ProcessorCount}");
+        Console.WriteLine("| case | records/s | bytes per record written |");
+        Console.WriteLine("|---|---:|---:|");
+        if (File.Exists("/usr/sbin/rsyslogd"))
+        {
+            Rsyslog(records);
+        }
+        else
+        {
+            Console.WriteLine("| rsyslog (not installed: apt-get install rsyslog) | — | — |");
+        }
+
+        RawDistlogd("pre-encoded batches (PUSH) → distlogd → file, JSON", records);
+        Distlogd("client → distlogd → file, one record per message, JSON", records, 0, DistlogEncoding.Json);
+        Distlogd("client → distlogd → file, batched, JSON", records, 32 * 1024, DistlogEncoding.Json);
+        Distlogd("client → distlogd → file, batched, MessagePack", records, 32 * 1024, DistlogEncoding.MessagePack);
+        return 0;
+    }
+
+    private static void Rsyslog(int records)
+    {
+        string dir = Directory.CreateTempSubdirectory("rsyslog-bench-").FullName;
+        int port = FreePort();
+        string output = Path.Combine(dir, "out.log");
+        File.WriteAllText(Path.Combine(dir, "rsyslog.conf"), $$"""
+            global(workDirectory="{{dir}}")
+            module(load="imtcp")
+            template(name="raw" type="string" string="%rawmsg%\n")
+            ruleset(name="bench") {
+              action(type="omfile" file="{{output}}" template="raw" asyncWriting="on" ioBufferSize="256k" flushOnTXEnd="off" flushInterval="1")
+            }
+            input(type="imtcp" address="127.0.0.1" port="{{port}}" ruleset="bench")
+            """);
+        var start = new ProcessStartInfo("/usr/sbin/rsyslogd") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string arg in new[] { "-n", "-f", Path.Combine(dir, "rsyslog.conf"), "-i", Path.Combine(dir, "rsyslog.pid") })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var rsyslog = Process.Start(start)!;
+        try
+        {
+            using var client = Connect(port);
+            string line = JsonLine();
+            byte[] payload = Encoding.UTF8.GetBytes(line + "\n");
+            var stream = client.GetStream();
+            var buffer = new byte[payload.Length * 256];
+            for (int i = 0; i < 256; i++)
+            {
+                payload.CopyTo(buffer, i * payload.Length);
+            }
+
+            var watch = Stopwatch.StartNew();
+            for (int sent = 0; sent < records; sent += 256)
+            {
+                int n = Math.Min(256, records - sent);
+                stream.Write(buffer, 0, n * payload.Length);
+            }
+
+            stream.Flush();
+            long expected = (long)records * payload.Length;
+            bool done = SpinWait.SpinUntil(() => File.Exists(output) && new FileInfo(output).Length >= expected, TimeSpan.FromMinutes(3));
+            watch.Stop();
+            Report("rsyslog, imtcp → omfile, 300-byte JSON lines", done ? records / watch.Elapsed.TotalSeconds : double.NaN, payload.Length);
+        }
+        finally
+        {
+            rsyslog.Kill();
+            rsyslog.WaitForExit();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void Distlogd(string name, int records, int batchBytes, DistlogEncoding encoding)
+    {
+        string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
+        var config = ConfigLoader.Parse($"""
+            listen: tcp://127.0.0.1:*
+            stats_interval: 0s
+            stats_endpoint: off
+            plugins:
+              - type: file
+                path: {dir}/out.jsonl
+                max_bytes: 0
+                queue: 1000000
+            """, "bench");
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        var daemon = new DaemonHost(config, loggers);
+        daemon.StartAsync().GetAwaiter().GetResult();
+        try
+        {
+            using var provider = new DistlogLoggerProvider(new DistlogOptions
+            {
+                Endpoint = daemon.Endpoints[0],
+                MaxBatchBytes = batchBytes,
+                Encoding = encoding,
+                QueueCapacity = 1 << 16,
+                Overflow = OverflowPolicy.Block,
+                BlockTimeout = TimeSpan.FromSeconds(30),
+                SendHighWatermark = 1000,
+                SelfLog = null,
+            });
+            using var factory = LoggerFactory.Create(b => b.AddProvider(provider));
+            var logger = factory.CreateLogger("Throughput");
+            var watch = Stopwatch.StartNew();
+            using (logger.BeginTask("throughput"))
+            {
+                for (int i = 2; i < records; i++)
+                {
+                    logger.LogInformation("order {OrderId} for {Customer} shipped to {City}", i, "leo", "Amsterdam");
+                }
+            }
+
+            bool done = SpinWait.SpinUntil(() => daemon.Statistics.Plugins[0].Handled >= records, TimeSpan.FromMinutes(3));
+            watch.Stop();
+            long bytes = new FileInfo(Path.Combine(dir, "out.jsonl")).Length;
+            Report(name, done ? records / watch.Elapsed.TotalSeconds : double.NaN, (int)(bytes / Math.Max(1, daemon.Statistics.Plugins[0].Handled)));
+        }
+        finally
+        {
+            daemon.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The daemon alone, as rsyslog is measured: the sender pushes ready-made batches of one record.</summary>
+    private static void RawDistlogd(string name, int records)
+    {
+        string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
+        var config = ConfigLoader.Parse($"""
+            listen: tcp://127.0.0.1:*
+            stats_interval: 0s
+            stats_endpoint: off
+            plugins:
+              - type: file
+                path: {dir}/out.jsonl
+                max_bytes: 0
+                queue: 1000000
+            """, "bench");
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        var daemon = new DaemonHost(config, loggers);
+        daemon.StartAsync().GetAwaiter().GetResult();
+        try
+        {
+            byte[] record = Encoding.UTF8.GetBytes(JsonLine());
+            const int perBatch = 100;
+            var body = new byte[perBatch * (record.Length + 4)];
+            for (int i = 0; i < perBatch; i++)
+            {
+                Protocol.BatchFormat.WriteLength(body.AsSpan(i * (record.Length + 4), 4), record.Length);
+                record.CopyTo(body, (i * (record.Length + 4)) + 4);
+            }
+
+            using var push = new NetMQ.Sockets.PushSocket();
+            push.Options.SendHighWatermark = 1000;
+            push.Connect(daemon.Endpoints[0]);
+            var watch = Stopwatch.StartNew();
+            for (int sent = 0; sent < records; sent += perBatch)
+            {
+                NetMQ.OutgoingSocketExtensions.SendMoreFrame(push, "PBJ"u8.ToArray());
+                NetMQ.OutgoingSocketExtensions.SendFrame(push, body);
+            }
+
+            bool done = SpinWait.SpinUntil(() => daemon.Statistics.Plugins[0].Handled >= records, TimeSpan.FromMinutes(3));
+            watch.Stop();
+            long bytes = new FileInfo(Path.Combine(dir, "out.jsonl")).Length;
+            Report(name, done ? records / watch.Elapsed.TotalSeconds : double.NaN, (int)(bytes / Math.Max(1, daemon.Statistics.Plugins[0].Handled)));
+        }
+        finally
+        {
+            daemon.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void Report(string name, double rate, int bytes) =>
+        Console.WriteLine($"| {name} | {(double.IsNaN(rate) ? "incomplete" : rate.ToString("N0", CultureInfo.InvariantCulture))} | {bytes} |");
+
+    /// <summary>A 300-byte JSON line shaped like a small log record.</summary>
+    private static string JsonLine()
+    {
+        string head = "{\"name\":\"Throughput\",\"levelno\":20,\"levelname\":\"INFO\",\"msg\":\"order {OrderId} for {Customer}\",\"message\":\"order 42 for leo\",\"created\":1524085399.148067,\"context\":{\"key\":\"1@e252a11f-d33d-483d-ba08-bc8f642b2f10\"},\"pad\":\"";
+        return head + new string('x', 299 - head.Length - 2) + "\"}";
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static TcpClient Connect(int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return new TcpClient("127.0.0.1", port);
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Yield();
+            }
+        }
+    }
+}

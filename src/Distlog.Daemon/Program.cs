@@ -70,6 +70,7 @@ try
     builder.Logging.ClearProviders();
     builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
     builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
+    builder.Services.AddSystemd(); // notify readiness and log in journald's format when systemd runs it; no-op otherwise
     builder.Services.AddSingleton(config);
     builder.Services.AddHostedService<DaemonService>();
     using var host = builder.Build();

@@ -93,19 +93,8 @@ internal static class DaemonThroughputHarness
     private static void Distlogd(string name, int records, int batchBytes, DistlogEncoding encoding)
     {
         string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
-        var config = ConfigLoader.Parse($"""
-            listen: tcp://127.0.0.1:*
-            stats_interval: 0s
-            stats_endpoint: off
-            plugins:
-              - type: file
-                path: {dir}/out.jsonl
-                max_bytes: 0
-                queue: 1000000
-            """, "bench");
         using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
-        var daemon = new DaemonHost(config, loggers);
-        daemon.StartAsync().GetAwaiter().GetResult();
+        var daemon = StartDaemon(dir, loggers);
         try
         {
             using var provider = new DistlogLoggerProvider(new DistlogOptions
@@ -146,19 +135,8 @@ internal static class DaemonThroughputHarness
     private static void RawDistlogd(string name, int records)
     {
         string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
-        var config = ConfigLoader.Parse($"""
-            listen: tcp://127.0.0.1:*
-            stats_interval: 0s
-            stats_endpoint: off
-            plugins:
-              - type: file
-                path: {dir}/out.jsonl
-                max_bytes: 0
-                queue: 1000000
-            """, "bench");
         using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
-        var daemon = new DaemonHost(config, loggers);
-        daemon.StartAsync().GetAwaiter().GetResult();
+        var daemon = StartDaemon(dir, loggers);
         try
         {
             byte[] record = Encoding.UTF8.GetBytes(JsonLine());
@@ -190,6 +168,24 @@ internal static class DaemonThroughputHarness
             daemon.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>A daemon in this process on a random loopback port, with one file plugin writing into <paramref name="dir"/>.</summary>
+    private static DaemonHost StartDaemon(string dir, ILoggerFactory loggers)
+    {
+        var config = ConfigLoader.Parse($"""
+            listen: tcp://127.0.0.1:*
+            stats_interval: 0s
+            stats_endpoint: off
+            plugins:
+              - type: file
+                path: {dir}/out.jsonl
+                max_bytes: 0
+                queue: 1000000
+            """, "bench");
+        var daemon = new DaemonHost(config, loggers);
+        daemon.StartAsync().GetAwaiter().GetResult();
+        return daemon;
     }
 
     private static void Report(string name, double rate, int bytes) =>

@@ -1,3 +1,4 @@
+using Distlog.Tests.Shared;
 using Distlog.Tests.Support;
 using Microsoft.Extensions.Logging;
 using Xunit;

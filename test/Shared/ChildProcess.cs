@@ -1,8 +1,9 @@
 using System.Diagnostics;
 
-namespace Distlog.Tests.Support;
+namespace Distlog.Tests.Shared;
 
-/// <summary>Runs one of the programs built beside the tests (the peer, the tutorial) as a real OS process.</summary>
+/// <summary>Runs one of the programs built beside the tests (the peer, the tutorial, distlogd) as a real OS
+/// process and waits for it, at most a minute. Compiled into each test project.</summary>
 internal static class ChildProcess
 {
     public static (int ExitCode, string Stdout, string Stderr) Run(string assemblyName, params string[] args)

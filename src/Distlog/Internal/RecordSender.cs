@@ -30,6 +30,7 @@ internal sealed class RecordSender : IDisposable
     private readonly int _capacity;
     private readonly ConcurrentQueue<PendingRecord> _queue = new();
     private readonly ManualResetEventSlim _wake = new(false);
+    private readonly ManualResetEventSlim _stopRequested = new(false);
     private readonly object _spaceLock = new();
     private readonly Thread _thread;
 
@@ -164,6 +165,7 @@ internal sealed class RecordSender : IDisposable
             Interlocked.Exchange(ref _stopping, 1);
         }
 
+        _stopRequested.Set();
         _wake.Set();
         lock (_spaceLock)
         {
@@ -336,7 +338,9 @@ internal sealed class RecordSender : IDisposable
                     _selfLog.Report("dropped", $"the daemon at '{_options.Endpoint}' takes nothing; {Interlocked.Read(ref _dropped)} records dropped so far");
                 }
 
-                WaitForWork(backoff);
+                // Back off whatever is queued (waiting for work would return at once and spin); only a stop
+                // cuts the wait short.
+                _stopRequested.Wait(backoff);
                 backoff = backoff * 2 > s_maxBackoff ? s_maxBackoff : backoff * 2;
                 continue;
             }

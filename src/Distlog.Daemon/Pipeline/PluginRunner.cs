@@ -27,6 +27,7 @@ internal sealed partial class PluginRunner : IDisposable
     private long _failed;
     private long _dropped;
     private long _retries;
+    private DateTimeOffset _lastDropReport; // receiving thread only
 
     public PluginRunner(PluginConfig config, IDistlogPlugin plugin, ILogger logger)
     {
@@ -81,7 +82,13 @@ internal sealed partial class PluginRunner : IDisposable
         Interlocked.Increment(ref _matched);
         if (!_queue.Writer.TryWrite(record))
         {
-            Interlocked.Increment(ref _dropped);
+            long dropped = Interlocked.Increment(ref _dropped);
+            var now = DateTimeOffset.UtcNow;
+            if (now - _lastDropReport >= TimeSpan.FromMinutes(1))
+            {
+                _lastDropReport = now;
+                LogQueueFull(_logger, Config.Name, Config.QueueCapacity, dropped);
+            }
         }
     }
 
@@ -93,8 +100,9 @@ internal sealed partial class PluginRunner : IDisposable
         bool drained = await Task.WhenAny(_worker, Task.Delay(timeout)).ConfigureAwait(false) == _worker;
         if (!drained)
         {
+            // A plugin that ignores cancellation gets five more seconds; the daemon stops either way.
             await _abort.CancelAsync().ConfigureAwait(false);
-            await _worker.ConfigureAwait(false);
+            await Task.WhenAny(_worker, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
         }
 
         try
@@ -172,6 +180,9 @@ internal sealed partial class PluginRunner : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "plugin {Plugin}: a batch of {Count} records failed {Attempts} times and is counted as failed")]
     private static partial void LogBatchFailed(ILogger logger, string plugin, int count, int attempts, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "plugin {Plugin}: its queue of {Capacity} records is full; {Dropped} records dropped so far (reported at most once a minute)")]
+    private static partial void LogQueueFull(ILogger logger, string plugin, int capacity, long dropped);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "plugin {Plugin}: Match threw; the record is not given to it")]
     private static partial void LogMatchFailed(ILogger logger, string plugin, Exception exception);

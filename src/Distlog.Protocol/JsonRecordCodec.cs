@@ -60,7 +60,8 @@ public sealed class JsonRecordCodec : IRecordCodec
         }
         finally
         {
-            writer.Reset(Stream.Null);
+            // Let go of the caller's buffer; the writer stays for the thread's next record.
+            writer.Reset(NullBufferWriter.Instance);
         }
     }
 
@@ -105,6 +106,20 @@ public sealed class JsonRecordCodec : IRecordCodec
         {
             throw new RecordFormatException("invalid JSON text: " + ex.Message, ex);
         }
+    }
+
+    /// <summary>A buffer writer that is never written to, for a parked <see cref="Utf8JsonWriter"/>.</summary>
+    private sealed class NullBufferWriter : IBufferWriter<byte>
+    {
+        public static readonly NullBufferWriter Instance = new();
+
+        public void Advance(int count)
+        {
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => Memory<byte>.Empty;
+
+        public Span<byte> GetSpan(int sizeHint = 0) => Span<byte>.Empty;
     }
 
     private static object? ReadValue(ref Utf8JsonReader reader)

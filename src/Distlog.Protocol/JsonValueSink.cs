@@ -6,6 +6,11 @@ namespace Distlog.Protocol;
 /// those are written as the strings Python's <c>json</c> module would print.</summary>
 internal readonly struct JsonValueSink(Utf8JsonWriter writer) : IValueSink
 {
+    // The record's own field names, escaped and encoded once; looked up by reference, since the writer passes the
+    // very constants of Fields. Names of the application's data take the ordinary path.
+    private static readonly Dictionary<string, JsonEncodedText> s_fieldNames =
+        Fields.All.Distinct().ToDictionary(name => name, name => JsonEncodedText.Encode(name), ReferenceEqualityComparer.Instance.AsStringComparer());
+
     public void WriteNull() => writer.WriteNullValue();
 
     public void WriteBool(bool value) => writer.WriteBooleanValue(value);
@@ -36,7 +41,17 @@ internal readonly struct JsonValueSink(Utf8JsonWriter writer) : IValueSink
 
     public void BeginMap(int count) => writer.WriteStartObject();
 
-    public void WritePropertyName(string name) => writer.WritePropertyName(name);
+    public void WritePropertyName(string name)
+    {
+        if (s_fieldNames.TryGetValue(name, out var encoded))
+        {
+            writer.WritePropertyName(encoded);
+        }
+        else
+        {
+            writer.WritePropertyName(name);
+        }
+    }
 
     public void EndMap() => writer.WriteEndObject();
 }

@@ -5,6 +5,10 @@ namespace Distlog.Protocol;
 /// <summary>An <see cref="IValueSink"/> over <see cref="MessagePackWriter"/>.</summary>
 internal ref struct MessagePackValueSink(MessagePackWriter writer) : IValueSink
 {
+    // The record's own field names as MessagePack strings, encoded once; looked up by reference (see JsonValueSink).
+    private static readonly Dictionary<string, byte[]> s_fieldNames =
+        Fields.All.Distinct().ToDictionary(name => name, Encode, ReferenceEqualityComparer.Instance.AsStringComparer());
+
     private MessagePackWriter _writer = writer;
 
     public void Flush() => _writer.Flush();
@@ -31,7 +35,26 @@ internal ref struct MessagePackValueSink(MessagePackWriter writer) : IValueSink
 
     public void BeginMap(int count) => _writer.WriteMapHeader(count);
 
-    public void WritePropertyName(string name) => _writer.Write(name);
+    public void WritePropertyName(string name)
+    {
+        if (s_fieldNames.TryGetValue(name, out byte[]? encoded))
+        {
+            _writer.WriteRaw(encoded);
+        }
+        else
+        {
+            _writer.Write(name);
+        }
+    }
+
+    private static byte[] Encode(string name)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.Write(name);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
 
     public readonly void EndMap()
     {

@@ -80,9 +80,12 @@ public sealed class JsonRecordCodec : IRecordCodec
             List<KeyValuePair<string, object?>>? extra = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                string name = reader.GetString()!;
+                string name = PropertyName(ref reader);
                 reader.Read();
-                RecordReader.Set(record, name, ReadValue(ref reader), ref extra);
+                if (!TrySetScalar(record, name, ref reader))
+                {
+                    RecordReader.Set(record, name, ReadValue(ref reader), ref extra);
+                }
             }
 
             if (reader.TokenType != JsonTokenType.EndObject)
@@ -106,6 +109,265 @@ public sealed class JsonRecordCodec : IRecordCodec
         {
             throw new RecordFormatException("invalid JSON text: " + ex.Message, ex);
         }
+    }
+
+    /// <summary>The record's field names by UTF-8 length, to name a property without allocating a string.</summary>
+    private static readonly (byte[] Utf8, string Name)[][] s_fieldsByLength = Fields.All
+        .Distinct()
+        .Select(name => (Utf8: System.Text.Encoding.UTF8.GetBytes(name), Name: name))
+        .GroupBy(f => f.Utf8.Length)
+        .Aggregate(new (byte[], string)[Fields.All.Max(n => n.Length) + 1][], (table, group) =>
+        {
+            table[group.Key] = [.. group];
+            return table;
+        });
+
+    private static string PropertyName(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            var span = reader.ValueSpan;
+            if (span.Length < s_fieldsByLength.Length && s_fieldsByLength[span.Length] is { } candidates)
+            {
+                foreach (var (utf8, name) in candidates)
+                {
+                    if (span.SequenceEqual(utf8))
+                    {
+                        return name;
+                    }
+                }
+            }
+        }
+
+        return reader.GetString()!;
+    }
+
+    /// <summary>Reads the scalar fields of the seed's shape straight into the record, without boxing; anything else
+    /// (and any value of an unexpected type, for its error message) takes the general path.</summary>
+    private static bool TrySetScalar(LogRecord r, string name, ref Utf8JsonReader reader)
+    {
+        var token = reader.TokenType;
+        string? text;
+        long? integer;
+        double number;
+        switch (name)
+        {
+            case Fields.Message:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.Message = text;
+                return true;
+            case Fields.Msg:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.Msg = text;
+                return true;
+            case Fields.Name:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.Name = text;
+                return true;
+            case Fields.LevelName:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.LevelName = text;
+                return true;
+            case Fields.AscTime:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.AscTime = text;
+                return true;
+            case Fields.Hostname:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.Hostname = text;
+                return true;
+            case Fields.ProcessName:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.ProcessName = text;
+                return true;
+            case Fields.ThreadName:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.ThreadName = text;
+                return true;
+            case Fields.Filename:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.Filename = text;
+                return true;
+            case Fields.FuncName:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.FuncName = text;
+                return true;
+            case Fields.Module:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.Module = text;
+                return true;
+            case Fields.Pathname:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.Pathname = text;
+                return true;
+            case Fields.ExcText:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.ExcText = text;
+                return true;
+            case Fields.StackInfo:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.StackInfo = text;
+                return true;
+            case Fields.Service:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.Service = text;
+                return true;
+            case Fields.LevelNo:
+                if (!SetInteger(ref reader, token, out integer))
+                {
+                    return false;
+                }
+
+                r.LevelNo = (int)(integer ?? 0);
+                return true;
+            case Fields.Process:
+                if (!SetInteger(ref reader, token, out integer))
+                {
+                    return false;
+                }
+
+                r.Process = integer;
+                return true;
+            case Fields.Thread:
+                if (!SetInteger(ref reader, token, out integer))
+                {
+                    return false;
+                }
+
+                r.Thread = integer;
+                return true;
+            case Fields.Lineno:
+                if (!SetInteger(ref reader, token, out integer))
+                {
+                    return false;
+                }
+
+                r.Lineno = integer;
+                return true;
+            case Fields.Created:
+                if (!SetDouble(ref reader, token, out number))
+                {
+                    return false;
+                }
+
+                r.Created = number;
+                return true;
+            case Fields.Msecs:
+                if (!SetDouble(ref reader, token, out number))
+                {
+                    return false;
+                }
+
+                r.Msecs = number;
+                return true;
+            case Fields.RelativeCreated:
+                if (!SetDouble(ref reader, token, out number))
+                {
+                    return false;
+                }
+
+                r.RelativeCreated = number;
+                return true;
+            case Fields.ExcInfo:
+                reader.Skip(); // always null on the wire; a traceback object never crosses it
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static bool SetString(ref Utf8JsonReader reader, JsonTokenType token, out string? value)
+    {
+        value = token == JsonTokenType.String ? reader.GetString() : null;
+        return token is JsonTokenType.String or JsonTokenType.Null;
+    }
+
+    private static bool SetInteger(ref Utf8JsonReader reader, JsonTokenType token, out long? value)
+    {
+        value = null;
+        if (token == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (token == JsonTokenType.Number && reader.TryGetInt64(out long l))
+        {
+            value = l;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool SetDouble(ref Utf8JsonReader reader, JsonTokenType token, out double value)
+    {
+        value = 0;
+        if (token == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        return token == JsonTokenType.Number && reader.TryGetDouble(out value);
     }
 
     /// <summary>A buffer writer that is never written to, for a parked <see cref="Utf8JsonWriter"/>.</summary>

@@ -19,6 +19,7 @@ internal sealed class RecordSender : IDisposable
     private const int MaxRecordsPerMessage = 4096;
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_closeGrace = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan s_dropReportInterval = TimeSpan.FromSeconds(1);
 
     private readonly DistlogOptions _options;
     private readonly SelfLog _selfLog;
@@ -58,6 +59,7 @@ internal sealed class RecordSender : IDisposable
     private long _droppedReported;
     private long _reportingDropped;
     private long _lastSendTimestamp;
+    private long _lastDropReport;
     private readonly AscTimeFormatter _ascTime = new();
 
     public RecordSender(DistlogOptions options, SelfLog selfLog, Func<IRecordTransport> transportFactory)
@@ -287,13 +289,20 @@ internal sealed class RecordSender : IDisposable
 
             if (pendingRecords == 0)
             {
-                (pendingRecords, pendingIsBatch) = FillMessage();
+                // The drop report goes out at the first lull, or every second while the overload lasts.
                 pendingIsReport = false;
-                if (pendingRecords == 0 && transport is not null && Interlocked.Read(ref _dropped) > _droppedReported)
+                if (transport is not null && Interlocked.Read(ref _dropped) > _droppedReported &&
+                    (_queue.IsEmpty || Stopwatch.GetElapsedTime(_lastDropReport) >= s_dropReportInterval))
                 {
+                    _lastDropReport = Stopwatch.GetTimestamp();
                     pendingRecords = BuildDropReport();
                     pendingIsReport = pendingRecords > 0;
                     pendingIsBatch = false;
+                }
+
+                if (pendingRecords == 0)
+                {
+                    (pendingRecords, pendingIsBatch) = FillMessage();
                 }
 
                 if (pendingRecords == 0)

@@ -340,6 +340,13 @@ internal sealed class RecordSender : IDisposable
                 sent = false;
             }
 
+            if (!sent && pendingIsReport)
+            {
+                // A drop report is built again when it can go, so that it carries the count of that moment.
+                pendingRecords = 0;
+                pendingIsReport = false;
+            }
+
             if (!sent)
             {
                 if (Interlocked.Read(ref _dropped) > _droppedReported)

@@ -90,16 +90,13 @@ internal static class DaemonThroughputHarness
         }
     }
 
-    private static void Distlogd(string name, int records, int batchBytes, DistlogEncoding encoding)
-    {
-        string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
-        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
-        var daemon = StartDaemon(dir, loggers);
-        try
+    /// <summary>The client library sending to the daemon.</summary>
+    private static void Distlogd(string name, int records, int batchBytes, DistlogEncoding encoding) =>
+        ThroughDaemon(name, records, endpoint =>
         {
             using var provider = new DistlogLoggerProvider(new DistlogOptions
             {
-                Endpoint = daemon.Endpoints[0],
+                Endpoint = endpoint,
                 MaxBatchBytes = batchBytes,
                 Encoding = encoding,
                 QueueCapacity = 1 << 16,
@@ -110,7 +107,6 @@ internal static class DaemonThroughputHarness
             });
             using var factory = LoggerFactory.Create(b => b.AddProvider(provider));
             var logger = factory.CreateLogger("Throughput");
-            var watch = Stopwatch.StartNew();
             using (logger.BeginTask("throughput"))
             {
                 for (int i = 2; i < records; i++)
@@ -118,26 +114,11 @@ internal static class DaemonThroughputHarness
                     logger.LogInformation("order {OrderId} for {Customer} shipped to {City}", i, "leo", "Amsterdam");
                 }
             }
-
-            bool done = SpinWait.SpinUntil(() => daemon.Statistics.Plugins[0].Handled >= records, TimeSpan.FromMinutes(3));
-            watch.Stop();
-            long bytes = new FileInfo(Path.Combine(dir, "out.jsonl")).Length;
-            Report(name, done ? records / watch.Elapsed.TotalSeconds : double.NaN, (int)(bytes / Math.Max(1, daemon.Statistics.Plugins[0].Handled)));
-        }
-        finally
-        {
-            daemon.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
-            Directory.Delete(dir, recursive: true);
-        }
-    }
+        });
 
     /// <summary>The daemon alone, as rsyslog is measured: the sender pushes ready-made batches of one record.</summary>
-    private static void RawDistlogd(string name, int records)
-    {
-        string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
-        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
-        var daemon = StartDaemon(dir, loggers);
-        try
+    private static void RawDistlogd(string name, int records) =>
+        ThroughDaemon(name, records, endpoint =>
         {
             byte[] record = Encoding.UTF8.GetBytes(JsonLine());
             const int perBatch = 100;
@@ -150,14 +131,26 @@ internal static class DaemonThroughputHarness
 
             using var push = new NetMQ.Sockets.PushSocket();
             push.Options.SendHighWatermark = 1000;
-            push.Connect(daemon.Endpoints[0]);
-            var watch = Stopwatch.StartNew();
+            push.Options.Linger = TimeSpan.FromSeconds(30);
+            push.Connect(endpoint);
             for (int sent = 0; sent < records; sent += perBatch)
             {
                 NetMQ.OutgoingSocketExtensions.SendMoreFrame(push, "PBJ"u8.ToArray());
                 NetMQ.OutgoingSocketExtensions.SendFrame(push, body);
             }
+        });
 
+    /// <summary>Starts a daemon with a file plugin, runs <paramref name="send"/> against it and reports records/s
+    /// from the start of sending until the file plugin has handled <paramref name="records"/>.</summary>
+    private static void ThroughDaemon(string name, int records, Action<string> send)
+    {
+        string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        var daemon = StartDaemon(dir, loggers);
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            send(daemon.Endpoints[0]);
             bool done = SpinWait.SpinUntil(() => daemon.Statistics.Plugins[0].Handled >= records, TimeSpan.FromMinutes(3));
             watch.Stop();
             long bytes = new FileInfo(Path.Combine(dir, "out.jsonl")).Length;

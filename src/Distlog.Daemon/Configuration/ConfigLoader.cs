@@ -209,10 +209,8 @@ internal static partial class ConfigLoader
                     throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'match.context' must map context fields to values");
                 }
 
-                rule = new MatchRule
+                rule = rule with
                 {
-                    MinLevel = rule.MinLevel, MaxLevel = rule.MaxLevel, LoggerPrefix = rule.LoggerPrefix, System = rule.System,
-                    Hostname = rule.Hostname, Service = rule.Service, Task = rule.Task,
                     Context = fields.Children.Select(f => new KeyValuePair<string, string>(Key(f.Key, source),
                         f.Value is YamlScalarNode s ? Scalar(s, source, environment) ?? string.Empty
                             : throw new PluginConfigurationException($"{source}:{Line(f.Value)}: 'match.context.{Key(f.Key, source)}' must be a single value"))).ToList(),
@@ -225,31 +223,22 @@ internal static partial class ConfigLoader
             string where = $"{source}:{Line(keyNode)}";
             rule = key switch
             {
-                "min_level" => With(rule, minLevel: Level(text, where, key)),
-                "max_level" => With(rule, maxLevel: Level(text, where, key)),
-                "logger" => With(rule, logger: text),
-                "system" => With(rule, system: text.Length == 1 && Topic.IsValidSystem(text[0]) ? text[0]
-                    : throw new PluginConfigurationException($"{where}: 'match.system' must be P, S or T, got '{text}'")),
-                "hostname" => With(rule, hostname: text),
-                "service" => With(rule, service: text),
-                _ => With(rule, task: text),
+                "min_level" => rule with { MinLevel = Level(text, where, key) },
+                "max_level" => rule with { MaxLevel = Level(text, where, key) },
+                "logger" => rule with { LoggerPrefix = text },
+                "system" => rule with
+                {
+                    System = text.Length == 1 && Topic.IsValidSystem(text[0]) ? text[0]
+                        : throw new PluginConfigurationException($"{where}: 'match.system' must be P, S or T, got '{text}'"),
+                },
+                "hostname" => rule with { Hostname = text },
+                "service" => rule with { Service = text },
+                _ => rule with { Task = text },
             };
         }
 
         return rule;
     }
-
-    private static MatchRule With(MatchRule r, int? minLevel = null, int? maxLevel = null, string? logger = null, char? system = null, string? hostname = null, string? service = null, string? task = null) => new()
-    {
-        MinLevel = minLevel ?? r.MinLevel,
-        MaxLevel = maxLevel ?? r.MaxLevel,
-        LoggerPrefix = logger ?? r.LoggerPrefix,
-        System = system ?? r.System,
-        Hostname = hostname ?? r.Hostname,
-        Service = service ?? r.Service,
-        Task = task ?? r.Task,
-        Context = r.Context,
-    };
 
     private static int Level(string text, string where, string key) =>
         Levels.TryParse(text, out int level) ? level

@@ -8,7 +8,7 @@ namespace Distlog.Daemon.Configuration;
 /// host, service, task (a task id, taking its whole subtree, or a key prefix) and equality on context fields.
 /// </summary>
 /// <remarks>Immutable; evaluated on the receiving thread, so it allocates nothing.</remarks>
-internal sealed class MatchRule
+internal sealed record MatchRule
 {
     public static readonly MatchRule All = new();
 

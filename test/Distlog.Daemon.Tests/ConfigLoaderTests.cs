@@ -16,7 +16,9 @@ public class ConfigLoaderTests
         Assert.Equal(["tcp://127.0.0.1:5010"], config.Listen);
         Assert.Equal(16 * 1024 * 1024, config.MaxMessageBytes);
         Assert.Equal(TimeSpan.FromMinutes(1), config.StatsInterval);
-        Assert.Equal(["file", "problems"], config.Plugins.Select(p => p.Name));
+        Assert.Equal(["file", "problems", "console"], config.Plugins.Select(p => p.Name));
+        Assert.Equal("tcp://127.0.0.1:5012", config.StatsEndpoint);
+        Assert.False(config.AcceptPickle);
         Assert.Equal(Levels.Warning, config.Plugins[1].Match.MinLevel);
         Assert.Equal('P', config.Plugins[1].Match.System);
         foreach (var plugin in config.Plugins)

@@ -94,26 +94,8 @@ internal static class DaemonThroughputHarness
     private static void Distlogd(string name, int records, int batchBytes, DistlogEncoding encoding) =>
         ThroughDaemon(name, records, endpoint =>
         {
-            using var provider = new DistlogLoggerProvider(new DistlogOptions
-            {
-                Endpoint = endpoint,
-                MaxBatchBytes = batchBytes,
-                Encoding = encoding,
-                QueueCapacity = 1 << 16,
-                Overflow = OverflowPolicy.Block,
-                BlockTimeout = TimeSpan.FromSeconds(30),
-                SendHighWatermark = 1000,
-                SelfLog = null,
-            });
-            using var factory = LoggerFactory.Create(b => b.AddProvider(provider));
-            var logger = factory.CreateLogger("Throughput");
-            using (logger.BeginTask("throughput"))
-            {
-                for (int i = 2; i < records; i++)
-                {
-                    logger.LogInformation("order {OrderId} for {Customer} shipped to {City}", i, "leo", "Amsterdam");
-                }
-            }
+            using var provider = BenchClient.Lossless(endpoint, batchBytes, encoding);
+            BenchClient.LogTask(provider, records, name);
         });
 
     /// <summary>The daemon alone, as rsyslog is measured: the sender pushes ready-made batches of one record.</summary>

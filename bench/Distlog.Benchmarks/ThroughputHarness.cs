@@ -55,27 +55,9 @@ internal static class ThroughputHarness
             }
         };
 
-        using var provider = new DistlogLoggerProvider(new DistlogOptions
-        {
-            Endpoint = drain.Endpoint,
-            MaxBatchBytes = batchBytes,
-            Encoding = encoding,
-            QueueCapacity = 1 << 16,
-            Overflow = OverflowPolicy.Block,
-            BlockTimeout = TimeSpan.FromSeconds(30),
-            SendHighWatermark = 1000,
-            SelfLog = null,
-        });
-        using var factory = LoggerFactory.Create(b => b.AddProvider(provider));
-        var logger = factory.CreateLogger("Throughput");
+        using var provider = BenchClient.Lossless(drain.Endpoint, batchBytes, encoding);
         var watch = Stopwatch.StartNew();
-        using (logger.BeginTask("throughput {Case}", null, name))
-        {
-            for (int i = 1; i < records - 1; i++)
-            {
-                logger.LogInformation("order {OrderId} for {Customer} shipped to {City}", i, "leo", "Amsterdam");
-            }
-        }
+        BenchClient.LogTask(provider, records, name);
 
         bool complete = done.Wait(TimeSpan.FromMinutes(2));
         watch.Stop();

@@ -64,6 +64,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         {
             FilePlugin file => $"{r.Config.Name} ({file.FilePath})",
             PublishPlugin publish => $"{r.Config.Name} ({publish.Endpoint})",
+            Store.Sqlite.SqlitePlugin sqlite => $"{r.Config.Name} ({sqlite.Path})",
             _ => r.Config.Name,
         })) +
         (StatsEndpoint is null ? string.Empty : $"; stats: distlogd stats --endpoint {StatsEndpoint}") +

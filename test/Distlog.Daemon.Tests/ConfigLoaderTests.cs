@@ -28,11 +28,23 @@ public class ConfigLoaderTests
     }
 
     [Fact]
-    public void Defaults_ListenOnLoopback_AndStoreToAFile()
+    public void Defaults_ListenOnLoopback_AndStoreToTheEmbeddedSqliteStore()
     {
         var config = ConfigLoader.Defaults();
         Assert.Equal(["tcp://127.0.0.1:5010"], config.Listen);
-        Assert.Equal("file", Assert.Single(config.Plugins).Type);
+        var plugin = Assert.Single(config.Plugins);
+        Assert.Equal("sqlite", plugin.Type);
+        Assert.Equal("logs/distlog.db", plugin.Settings.GetString("path"));
+    }
+
+    [Fact]
+    public void LongRetention_IsReadWithItsRulesAndAge()
+    {
+        var config = ConfigLoader.Parse("plugins:\n  - type: sqlite\n    path: x.db\n    long_retention:\n      max_age: 90d\n      match:\n        logger: Perf\n", "test.yaml");
+
+        var (match, maxAge) = Assert.Single(config.Plugins).LongRetention!.Value;
+        Assert.Equal(TimeSpan.FromDays(90), maxAge);
+        Assert.Equal("Perf", match.LoggerPrefix);
     }
 
     [Theory]
@@ -41,6 +53,9 @@ public class ConfigLoaderTests
     [InlineData("plugins:\n  - type: file\n    path: x\n    max_bytes: lots\n", "test.yaml:4: 'max_bytes' must be a non-negative whole number")]
     [InlineData("plugins:\n  - path: x\n", "test.yaml:2: 'type' is required")]
     [InlineData("plugins:\n  - type: kafka\n", "test.yaml:2: unknown plugin type 'kafka'")]
+    [InlineData("plugins:\n  - type: sqlite\n    long_retention:\n      max_age: 9d\n", "test.yaml:3: 'long_retention' needs 'match'")]
+    [InlineData("plugins:\n  - type: sqlite\n    long_retention:\n      match: {logger: P}\n      keep: 1\n", "test.yaml:5: unknown key 'long_retention.keep'")]
+    [InlineData("plugins:\n  - type: file\n    path: x\n    long_retention:\n      max_age: 9d\n      match: {logger: P}\n", "test.yaml:2: a plugin of type 'file' takes no 'long_retention'")]
     [InlineData("plugins:\n  - type: file\n    path: x\n    match:\n      min_levl: INFO\n", "test.yaml:5: unknown match rule 'min_levl'")]
     [InlineData("plugins:\n  - type: file\n    path: x\n    match:\n      min_level: LOUD\n", "test.yaml:5: 'match.min_level' must be a level name")]
     [InlineData("listen: http://x\nplugins:\n  - type: file\n    path: x\n", "test.yaml:1: 'listen': 'http://x' is not an endpoint")]

@@ -17,14 +17,14 @@ internal static partial class ConfigLoader
     private static readonly HashSet<string> s_topKeys = ["listen", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "plugins"];
     private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
 
-    /// <summary>The embedded defaults: listen on loopback port 5010, store to <c>logs/distlog.jsonl</c>.</summary>
+    /// <summary>The embedded defaults: listen on loopback port 5010, store to the SQLite file <c>logs/distlog.db</c>.</summary>
     public static DaemonConfig Defaults() => Parse(
         """
         listen:
           - tcp://127.0.0.1:5010
         plugins:
-          - type: file
-            path: logs/distlog.jsonl
+          - type: sqlite
+            path: logs/distlog.db
         """,
         "embedded defaults");
 
@@ -152,12 +152,17 @@ internal static partial class ConfigLoader
 
             var values = new Dictionary<string, (string? Value, int Line)>(StringComparer.Ordinal);
             MatchRule match = MatchRule.All;
+            (MatchRule Match, TimeSpan MaxAge)? longRetention = null;
             foreach (var (keyNode, child) in mapping.Children)
             {
                 string key = Key(keyNode, source);
                 if (key == "match")
                 {
                     match = ReadMatch(child, source, environment);
+                }
+                else if (key == "long_retention")
+                {
+                    longRetention = ReadLongRetention(child, source, environment);
                 }
                 else if (child is YamlScalarNode scalar)
                 {
@@ -180,10 +185,39 @@ internal static partial class ConfigLoader
 
             int queue = (int)Math.Clamp(settings.GetInt64("queue", 100_000), 1, 100_000_000);
             int batch = (int)Math.Clamp(settings.GetInt64("batch", 1000), 1, 1_000_000);
-            plugins.Add(new PluginConfig(type, name, match, queue, batch, settings));
+            plugins.Add(new PluginConfig(type, name, match, queue, batch, settings) { LongRetention = longRetention });
         }
 
         return plugins;
+    }
+
+    /// <summary><c>long_retention: {max_age: 90d, match: {...}}</c>: the records a store keeps longer.</summary>
+    private static (MatchRule Match, TimeSpan MaxAge) ReadLongRetention(YamlNode node, string source, Func<string, string?> environment)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            throw new PluginConfigurationException($"{source}:{Line(node)}: 'long_retention' must be a mapping with 'max_age' and 'match'");
+        }
+
+        MatchRule? match = null;
+        TimeSpan? maxAge = null;
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            switch (Key(keyNode, source))
+            {
+                case "match":
+                    match = ReadMatch(value, source, environment);
+                    break;
+                case "max_age":
+                    maxAge = Settings(source, value, "max_age", environment).GetDuration("max_age", TimeSpan.Zero);
+                    break;
+                default:
+                    throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown key 'long_retention.{Key(keyNode, source)}' (known: max_age, match)");
+            }
+        }
+
+        return (match ?? throw new PluginConfigurationException($"{source}:{Line(node)}: 'long_retention' needs 'match' (which records to keep longer)"),
+            maxAge ?? throw new PluginConfigurationException($"{source}:{Line(node)}: 'long_retention' needs 'max_age'"));
     }
 
     private static MatchRule ReadMatch(YamlNode node, string source, Func<string, string?> environment)

@@ -68,7 +68,7 @@ internal sealed record MatchRule
 
         foreach (var (field, expected) in Context)
         {
-            if (!ContextEquals(r.Context, field, expected))
+            if (!Distlog.Query.ContextValues.Equal(r.Context, field, expected))
             {
                 return false;
             }
@@ -93,29 +93,5 @@ internal sealed record MatchRule
         int at = key.IndexOf('@', StringComparison.Ordinal);
         var scope = key.AsSpan(at + 1);
         return scope.StartsWith(Task, StringComparison.Ordinal) && (scope.Length == Task.Length || scope[Task.Length] == '/');
-    }
-
-    private static bool ContextEquals(RecordContext? context, string field, string expected)
-    {
-        if (context is null)
-        {
-            return false;
-        }
-
-        foreach (var pair in context.Data)
-        {
-            if (pair.Key == field)
-            {
-                return pair.Value switch
-                {
-                    string s => s == expected,
-                    bool b => expected.Equals(b ? "true" : "false", StringComparison.OrdinalIgnoreCase),
-                    long or ulong or double => Convert.ToString(pair.Value, global::System.Globalization.CultureInfo.InvariantCulture) == expected,
-                    _ => false,
-                };
-            }
-        }
-
-        return false;
     }
 }

@@ -3,4 +3,8 @@ using Distlog.Plugins;
 namespace Distlog.Daemon.Configuration;
 
 /// <summary>One entry of <c>plugins:</c>.</summary>
-internal sealed record PluginConfig(string Type, string Name, MatchRule Match, int QueueCapacity, int BatchSize, PluginSettings Settings);
+internal sealed record PluginConfig(string Type, string Name, MatchRule Match, int QueueCapacity, int BatchSize, PluginSettings Settings)
+{
+    /// <summary>From <c>long_retention:</c>: the records a store plugin keeps longer, and for how long.</summary>
+    public (MatchRule Match, TimeSpan MaxAge)? LongRetention { get; init; }
+}

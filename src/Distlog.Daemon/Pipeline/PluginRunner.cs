@@ -28,6 +28,7 @@ internal sealed partial class PluginRunner : IDisposable
     private long _dropped;
     private long _retries;
     private DateTimeOffset _lastDropReport; // receiving thread only
+    private DateTimeOffset _lastUnavailableReport; // worker only
 
     public PluginRunner(PluginConfig config, IDistlogPlugin plugin, ILogger logger)
     {
@@ -162,6 +163,18 @@ internal sealed partial class PluginRunner : IDisposable
             {
                 throw;
             }
+            catch (PluginUnavailableException ex)
+            {
+                // Unavailable is not a failure of the batch: it waits, however long, while the queue holds the rest.
+                attempt = 0;
+                Interlocked.Increment(ref _retries);
+                var now = DateTimeOffset.UtcNow;
+                if (now - _lastUnavailableReport >= TimeSpan.FromSeconds(30))
+                {
+                    _lastUnavailableReport = now;
+                    LogUnavailable(_logger, Config.Name, ex.Message, _queue.Reader.Count, Config.QueueCapacity);
+                }
+            }
             catch (Exception ex)
             {
                 if (attempt == MaxAttempts)
@@ -172,14 +185,18 @@ internal sealed partial class PluginRunner : IDisposable
                 }
 
                 Interlocked.Increment(ref _retries);
-                await Task.Delay(backoff, _abort.Token).ConfigureAwait(false);
-                backoff = backoff * 2 > s_maxBackoff ? s_maxBackoff : backoff * 2;
             }
+
+            await Task.Delay(backoff, _abort.Token).ConfigureAwait(false);
+            backoff = backoff * 2 > s_maxBackoff ? s_maxBackoff : backoff * 2;
         }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "plugin {Plugin}: a batch of {Count} records failed {Attempts} times and is counted as failed")]
     private static partial void LogBatchFailed(ILogger logger, string plugin, int count, int attempts, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "plugin {Plugin}: unavailable ({Reason}); retrying with backoff while {Queued} of {Capacity} queued records wait (reported at most every 30 s)")]
+    private static partial void LogUnavailable(ILogger logger, string plugin, string reason, int queued, int capacity);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "plugin {Plugin}: its queue of {Capacity} records is full; {Dropped} records dropped so far (reported at most once a minute)")]
     private static partial void LogQueueFull(ILogger logger, string plugin, int capacity, long dropped);

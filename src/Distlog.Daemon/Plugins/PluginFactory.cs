@@ -1,5 +1,6 @@
 using Distlog.Daemon.Configuration;
 using Distlog.Plugins;
+using Distlog.Store.Sqlite;
 
 namespace Distlog.Daemon.Plugins;
 
@@ -12,6 +13,14 @@ internal static class PluginFactory
             ["file"] = settings => new FilePlugin(settings),
             ["publish"] = settings => new PublishPlugin(settings),
             ["console"] = settings => new ConsolePlugin(settings),
+            ["sqlite"] = settings => new SqlitePlugin(settings),
+        };
+
+    /// <summary>The stores that take a <c>long_retention:</c> entry.</summary>
+    private static readonly Dictionary<string, Func<PluginSettings, LongRetention, IDistlogPlugin>> s_withRetention =
+        new(StringComparer.Ordinal)
+        {
+            ["sqlite"] = (settings, keep) => new SqlitePlugin(settings, keep),
         };
 
     private static readonly Dictionary<string, PluginLoadContext> s_contexts = new(StringComparer.Ordinal);
@@ -27,6 +36,16 @@ internal static class PluginFactory
         {
             throw config.Settings.Error("type", $"unknown plugin type '{config.Type}' (built in: {string.Join(", ", BuiltIn.Keys)}; " +
                 "a plugin of your own also names its 'assembly')");
+        }
+
+        if (config.LongRetention is { } retention)
+        {
+            if (!s_withRetention.TryGetValue(config.Type, out var withRetention) || config.Settings.GetString("assembly") is not null)
+            {
+                throw config.Settings.Error("type", $"a plugin of type '{config.Type}' takes no 'long_retention' (stores that do: {string.Join(", ", s_withRetention.Keys)})");
+            }
+
+            create = settings => withRetention(settings, new LongRetention(retention.Match.Matches, retention.MaxAge));
         }
 
         var plugin = create!(config.Settings);

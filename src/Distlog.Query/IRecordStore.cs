@@ -1,0 +1,14 @@
+namespace Distlog.Query;
+
+/// <summary>A store that answers the query model: what the viewer and the <c>distlog</c> command read from.</summary>
+/// <remarks>Implementations are thread-safe and may be used while their plugin writes.</remarks>
+public interface IRecordStore
+{
+    /// <summary>One page of the records that satisfy <paramref name="query"/>, newest first.</summary>
+    /// <exception cref="ArgumentException">The query's cursor was not made by this store.</exception>
+    Task<RecordPage> QueryAsync(RecordQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Every record of the root task <paramref name="rootId"/>, in no particular order, at most
+    /// <paramref name="limit"/>; <c>Truncated</c> says whether there were more.</summary>
+    Task<(IReadOnlyList<StoredRecord> Records, bool Truncated)> ReadTaskAsync(string rootId, int limit, CancellationToken cancellationToken = default);
+}

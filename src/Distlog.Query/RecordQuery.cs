@@ -1,0 +1,145 @@
+using Distlog.Protocol;
+
+namespace Distlog.Query;
+
+/// <summary>
+/// Which records to return, newest first: every condition set must hold. The same query runs against every
+/// store (SQLite, Redis, MongoDB), so the viewer and the <c>distlog</c> command need not know which one answers.
+/// </summary>
+public sealed record RecordQuery
+{
+    /// <summary>The largest <see cref="Limit"/> a store honours; larger values are clamped to it.</summary>
+    public const int MaxLimit = 10_000;
+
+    /// <summary>Records created at or after this instant.</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Records created before this instant.</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Lowest level (Python level number, see <see cref="Levels"/>).</summary>
+    public int? MinLevel { get; init; }
+
+    /// <summary>Highest level.</summary>
+    public int? MaxLevel { get; init; }
+
+    /// <summary>Logger names starting with this text (ordinal).</summary>
+    public string? LoggerPrefix { get; init; }
+
+    /// <summary>The system of the topic: P, S or T.</summary>
+    public char? System { get; init; }
+
+    /// <summary>Host name, compared without case.</summary>
+    public string? Hostname { get; init; }
+
+    /// <summary>Service name.</summary>
+    public string? Service { get; init; }
+
+    /// <summary>Words that must all occur, as whole words and ignoring case, in the rendered message.</summary>
+    public string? Text { get; init; }
+
+    /// <summary>Records of this root task only: a key (<c>3@id/1</c>), a scope id or a root id.</summary>
+    public string? Task { get; init; }
+
+    /// <summary>Equality on context fields; a value compares with the field's text form (<c>true</c>, <c>42</c>).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Context { get; init; } = [];
+
+    /// <summary>How many records at most (1 to <see cref="MaxLimit"/>).</summary>
+    public int Limit { get; init; } = 100;
+
+    /// <summary>Where the page starts: the <see cref="RecordPage.NextCursor"/> of the page before; opaque, per store.</summary>
+    public string? Cursor { get; init; }
+
+    /// <summary><see cref="Limit"/> clamped to 1..<see cref="MaxLimit"/>.</summary>
+    public int EffectiveLimit => Math.Clamp(Limit, 1, MaxLimit);
+
+    /// <summary>The root id of <see cref="Task"/>, or null when no task is asked for.</summary>
+    public string? TaskRootId => Task is null ? null : TaskIds.RootOf(Task);
+
+    /// <summary>Whether <paramref name="record"/> satisfies every condition but the cursor and the limit; stores
+    /// without an index for a condition filter with this, so all of them agree.</summary>
+    public bool Matches(char system, LogRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        double created = record.Created;
+        if (From is { } from && created < from.ToUnixTimeMilliseconds() / 1000.0)
+        {
+            return false;
+        }
+
+        if (To is { } to && created >= to.ToUnixTimeMilliseconds() / 1000.0)
+        {
+            return false;
+        }
+
+        if ((MinLevel is { } min && record.LevelNo < min) || (MaxLevel is { } max && record.LevelNo > max))
+        {
+            return false;
+        }
+
+        if (LoggerPrefix is not null && !(record.Name ?? string.Empty).StartsWith(LoggerPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if ((System is { } s && s != system) ||
+            (Hostname is not null && !string.Equals(record.Hostname, Hostname, StringComparison.OrdinalIgnoreCase)) ||
+            (Service is not null && !string.Equals(record.Service, Service, StringComparison.Ordinal)))
+        {
+            return false;
+        }
+
+        if (Text is not null && !ContainsWords(record.Message, Text))
+        {
+            return false;
+        }
+
+        if (TaskRootId is { } root && record.Context?.ParsedKey?.RootId != root)
+        {
+            return false;
+        }
+
+        foreach (var (field, value) in Context)
+        {
+            if (!ContextValues.Equal(record.Context, field, value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Every word of <paramref name="text"/> is a word of <paramref name="message"/>, ignoring case — the
+    /// meaning the stores' full-text indexes give the text condition.</summary>
+    private static bool ContainsWords(string? message, string text)
+    {
+        if (message is null)
+        {
+            return false;
+        }
+
+        var words = new HashSet<string>(Words(message), StringComparer.OrdinalIgnoreCase);
+        return Words(text).All(words.Contains);
+    }
+
+    /// <summary>The words of a text condition: runs of letters and digits.</summary>
+    public static IEnumerable<string> Words(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int start = -1;
+        for (int i = 0; i <= text.Length; i++)
+        {
+            bool wordChar = i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_');
+            if (wordChar && start < 0)
+            {
+                start = i;
+            }
+            else if (!wordChar && start >= 0)
+            {
+                yield return text[start..i];
+                start = -1;
+            }
+        }
+    }
+}

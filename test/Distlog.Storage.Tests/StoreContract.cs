@@ -1,0 +1,182 @@
+using Distlog.Plugins;
+using Distlog.Protocol;
+using Distlog.Query;
+using Distlog.Storage.Tests.Support;
+using Xunit;
+
+namespace Distlog.Storage.Tests;
+
+/// <summary>
+/// What every store must do the same way: the corpus (the seed's tutorial, a request continued by a second
+/// process, unrelated records, two records left out) is written through the store's plugin, then read back through
+/// the query model. Each store's test class derives from this one.
+/// </summary>
+public abstract class StoreContract
+{
+    /// <summary>A new, empty store: its plugin (disposed by the test) and its reader.</summary>
+    protected abstract Task<(IDistlogPlugin Plugin, IRecordStore Store)> CreateAsync();
+
+    private async Task<(Corpus Corpus, IRecordStore Store, IDistlogPlugin Plugin)> LoadAsync()
+    {
+        var corpus = await Corpus.GetAsync();
+        var (plugin, store) = await CreateAsync();
+        await Corpus.WriteAsync(plugin, corpus.Stored);
+        await plugin.FlushAsync(CancellationToken.None);
+        return (corpus, store, plugin);
+    }
+
+    [SkippableFact]
+    public async Task TaskTree_OfTheTutorial_HasBothScopesInSeqOrder_WithTheirData()
+    {
+        var (corpus, store, plugin) = await LoadAsync();
+        await using var _ = plugin;
+
+        var tree = await store.GetTaskTreeAsync(corpus.TutorialRoot);
+
+        Assert.NotNull(tree);
+        Assert.Equal(6, tree.RecordCount);
+        Assert.False(tree.Truncated);
+        Assert.Equal(["toplevel", "into task", "DONE toplevel"], tree.Root.Records.Select(r => r.Record.Message));
+        var sub = Assert.Single(tree.Root.Children);
+        Assert.Equal(corpus.TutorialRoot + "/1", sub.Id);
+        Assert.Equal(["subtask", "into task", "subtask done"], sub.Records.Select(r => r.Record.Message));
+        Assert.Equal([0L, 1L, 2L], sub.Records.Select(r => r.Record.Context!.ParsedKey!.Value.Seq));
+        Assert.Equal("leo", Field(tree.Root.Records[1].Record, "user"));
+        Assert.Equal(42L, Field(sub.Records[1].Record, "arg"));
+        Assert.Equal(TaskBoundary.Succeeded, tree.Root.Status);
+        Assert.Equal(TaskBoundary.Succeeded, sub.Status);
+        Assert.Empty(tree.Gaps);
+        Assert.All(tree.Scopes.SelectMany(s => s.Records), r => Assert.Equal('P', r.System));
+    }
+
+    [SkippableFact]
+    public async Task TaskTree_SpanningTwoProcesses_IsWholeFromAnyKey_WithGapsWhereRecordsAreMissing()
+    {
+        var (corpus, store, plugin) = await LoadAsync();
+        await using var _ = plugin;
+        string r = corpus.RequestRoot;
+
+        // Any key or id of the task finds the whole tree: the root id, a remote key, a scope id.
+        foreach (string id in (string[])[r, $"1@{corpus.Foreign}", $"{corpus.Foreign}/1"])
+        {
+            var tree = await store.GetTaskTreeAsync(id);
+            Assert.NotNull(tree);
+            Assert.Equal(r, tree.RootId);
+            Assert.Equal(14, tree.RecordCount);
+
+            Assert.Equal(["handle request", "validating order 42", "stock low for widget", "replying to the client", "request handled"],
+                tree.Root.Records.Select(x => x.Record.Message));
+            var call = Assert.Single(tree.Root.Children);
+            Assert.Equal(["call backend", "calling peer", "retrying once", "DONE call backend"], call.Records.Select(x => x.Record.Message));
+            var remote = Assert.Single(call.Children);
+            Assert.Equal(corpus.Foreign, remote.Id);
+            Assert.True(remote.IsImported);
+            Assert.False(call.IsImported);
+            Assert.Equal(["peer"], remote.Services);
+            Assert.Equal(["continued processing", "working on remote item", "remote part done"], remote.Records.Select(x => x.Record.Message));
+            Assert.Equal("peer-host", Field(remote.Records[0].Record, "host"));
+            var remoteSub = Assert.Single(remote.Children);
+            Assert.Equal(["inside remote subtask", "DONE remote subtask"], remoteSub.Records.Select(x => x.Record.Message));
+            Assert.Equal("DEBUG", remoteSub.Records[0].Record.LevelName);
+
+            Assert.Equal([(call.Id, new SeqGap(1, 3)), (remoteSub.Id, new SeqGap(-1, 1))], tree.Gaps.ToList());
+            Assert.Equal(2, tree.Gaps.Sum(g => g.Gap.Missing));
+            Assert.Equal(TaskBoundary.Succeeded, tree.Root.Status);
+            Assert.NotNull(tree.Root.ElapsedMs);
+        }
+    }
+
+    [SkippableFact]
+    public async Task TaskTree_ObeysItsLimit_AndSaysItWasTruncated_AndUnknownTasksAreNull()
+    {
+        var (corpus, store, plugin) = await LoadAsync();
+        await using var _ = plugin;
+
+        var tree = await store.GetTaskTreeAsync(corpus.RequestRoot, limit: 5);
+
+        Assert.NotNull(tree);
+        Assert.True(tree.Truncated);
+        Assert.Equal(5, tree.RecordCount);
+        Assert.Null(await store.GetTaskTreeAsync("no-such-task"));
+    }
+
+    [SkippableFact]
+    public async Task Query_FiltersByLevelLoggerServiceTextContextAndTask()
+    {
+        var (corpus, store, plugin) = await LoadAsync();
+        await using var _ = plugin;
+
+        Assert.Equal(["disk almost full on /var", "stock low for widget"],
+            (await Messages(store, new RecordQuery { MinLevel = Levels.Warning })).Order());
+        Assert.Equal(["nightly batch", "tick", "DONE nightly batch"],
+            await Messages(store, new RecordQuery { LoggerPrefix = "Jobs.", Limit = 10 }, oldestFirst: true));
+        Assert.Equal(["continued processing", "working on remote item", "inside remote subtask", "DONE remote subtask", "remote part done"],
+            await Messages(store, new RecordQuery { Service = "peer" }, oldestFirst: true));
+        Assert.Equal(["stock low for widget"], await Messages(store, new RecordQuery { Text = "Stock LOW" }));
+        Assert.Empty(await Messages(store, new RecordQuery { Text = "sto" }));
+        Assert.Equal(5, (await Messages(store, new RecordQuery { Context = [new("order_id", "42")] })).Count);
+        Assert.Equal(4, (await Messages(store, new RecordQuery { Context = [new("user", "leo"), new("order_id", "42")], MaxLevel = Levels.Info, MinLevel = Levels.Info })).Count);
+        Assert.Empty(await Messages(store, new RecordQuery { Context = [new("order_id", "43")] }));
+        Assert.Equal(14, (await Messages(store, new RecordQuery { Task = $"3@{corpus.RequestRoot}" })).Count);
+        Assert.Equal(["DEBUG"], (await store.QueryAsync(new RecordQuery { MaxLevel = Levels.Debug, Service = "peer" })).Records.Select(r => r.Record.LevelName));
+        Assert.Equal(Corpus.Count - 2, (await Messages(store, new RecordQuery { System = 'P', Limit = 1000 })).Count);
+        Assert.Empty(await Messages(store, new RecordQuery { System = 'T' }));
+        Assert.Equal(Corpus.Count - 2, (await Messages(store, new RecordQuery { Hostname = corpus.All[0].Record.Hostname!.ToUpperInvariant(), Limit = 1000 })).Count);
+    }
+
+    [SkippableFact]
+    public async Task Query_ByTimeRange_TakesFromInclusive_ToExclusive()
+    {
+        var (corpus, store, plugin) = await LoadAsync();
+        await using var _ = plugin;
+        var stored = corpus.Stored.Select(r => r.Record).OrderBy(r => r.Created).ToList();
+        var from = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Ceiling(stored[5].Created * 1000));
+        var to = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Ceiling(stored[15].Created * 1000));
+        double f = from.ToUnixTimeMilliseconds() / 1000.0, t = to.ToUnixTimeMilliseconds() / 1000.0;
+
+        var page = await store.QueryAsync(new RecordQuery { From = from, To = to, Limit = 1000 });
+
+        Assert.Equal(stored.Where(r => r.Created >= f && r.Created < t).Select(r => r.Message).Order(), page.Records.Select(r => r.Record.Message).Order());
+        Assert.NotEmpty(page.Records);
+    }
+
+    [SkippableFact]
+    public async Task Query_PagesNewestFirst_WithoutLosingOrRepeatingRecords()
+    {
+        var (_, store, plugin) = await LoadAsync();
+        await using var __ = plugin;
+
+        var seen = new List<StoredRecord>();
+        string? cursor = null;
+        int pages = 0;
+        do
+        {
+            var page = await store.QueryAsync(new RecordQuery { Limit = 4, Cursor = cursor });
+            Assert.True(page.Records.Count <= 4);
+            seen.AddRange(page.Records);
+            cursor = page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null && pages < 100);
+
+        Assert.Equal(Corpus.Count - 2, seen.Count);
+        Assert.Equal(seen.Count, seen.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(seen.Select(r => r.Record.Created).OrderDescending(), seen.Select(r => r.Record.Created));
+        Assert.Equal(7, pages); // 25 records, 4 a page
+    }
+
+    private static object? Field(LogRecord record, string name) =>
+        record.Context?.Data.FirstOrDefault(p => p.Key == name).Value;
+
+    private static async Task<List<string?>> Messages(IRecordStore store, RecordQuery query, bool oldestFirst = false)
+    {
+        var page = await store.QueryAsync(query);
+        var messages = page.Records.Select(r => r.Record.Message).ToList();
+        if (oldestFirst)
+        {
+            messages.Reverse();
+        }
+
+        return messages;
+    }
+}

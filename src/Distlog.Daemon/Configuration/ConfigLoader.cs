@@ -162,7 +162,7 @@ internal static partial class ConfigLoader
                 }
                 else if (key == "long_retention")
                 {
-                    longRetention = ReadLongRetention(child, source, environment);
+                    longRetention = ReadLongRetention(keyNode, child, source, environment);
                 }
                 else if (child is YamlScalarNode scalar)
                 {
@@ -192,7 +192,7 @@ internal static partial class ConfigLoader
     }
 
     /// <summary><c>long_retention: {max_age: 90d, match: {...}}</c>: the records a store keeps longer.</summary>
-    private static (MatchRule Match, TimeSpan MaxAge) ReadLongRetention(YamlNode node, string source, Func<string, string?> environment)
+    private static (MatchRule Match, TimeSpan MaxAge) ReadLongRetention(YamlNode keyNode, YamlNode node, string source, Func<string, string?> environment)
     {
         if (node is not YamlMappingNode mapping)
         {
@@ -201,9 +201,9 @@ internal static partial class ConfigLoader
 
         MatchRule? match = null;
         TimeSpan? maxAge = null;
-        foreach (var (keyNode, value) in mapping.Children)
+        foreach (var (childKey, value) in mapping.Children)
         {
-            switch (Key(keyNode, source))
+            switch (Key(childKey, source))
             {
                 case "match":
                     match = ReadMatch(value, source, environment);
@@ -212,12 +212,12 @@ internal static partial class ConfigLoader
                     maxAge = Settings(source, value, "max_age", environment).GetDuration("max_age", TimeSpan.Zero);
                     break;
                 default:
-                    throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown key 'long_retention.{Key(keyNode, source)}' (known: max_age, match)");
+                    throw new PluginConfigurationException($"{source}:{Line(childKey)}: unknown key 'long_retention.{Key(childKey, source)}' (known: max_age, match)");
             }
         }
 
-        return (match ?? throw new PluginConfigurationException($"{source}:{Line(node)}: 'long_retention' needs 'match' (which records to keep longer)"),
-            maxAge ?? throw new PluginConfigurationException($"{source}:{Line(node)}: 'long_retention' needs 'max_age'"));
+        return (match ?? throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'long_retention' needs 'match' (which records to keep longer)"),
+            maxAge ?? throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'long_retention' needs 'max_age'"));
     }
 
     private static MatchRule ReadMatch(YamlNode node, string source, Func<string, string?> environment)

@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # Runs every test of the repository, exactly as CI does (.ci/run calls this script).
-# It installs what the tests need on a fresh machine; today that is only the .NET SDK named in global.json,
-# which must already be on PATH. Test projects run one after another: they start real sockets and processes,
-# and a two-core machine gives more honest timings when they do not compete.
+# It installs what the tests need on a fresh machine: redis-server from Debian's packages (the storage tests start
+# their own private Redis on a random loopback port). The .NET SDK named in global.json must already be on PATH.
+# Test projects run one after another: they start real sockets and processes, and a two-core machine gives more
+# honest timings when they do not compete. MongoDB tests run only when DISTLOG_TEST_MONGODB_URL names a server;
+# without it they are reported as skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "scripts/test.sh: the .NET 10 SDK (dotnet) is required" >&2
   exit 2
+fi
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "scripts/test.sh: installing ${missing[*]} from Debian's packages"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 dotnet build Distlog.slnx --nologo -v quiet

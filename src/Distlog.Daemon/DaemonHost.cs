@@ -65,6 +65,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             FilePlugin file => $"{r.Config.Name} ({file.FilePath})",
             PublishPlugin publish => $"{r.Config.Name} ({publish.Endpoint})",
             Store.Sqlite.SqlitePlugin sqlite => $"{r.Config.Name} ({sqlite.Path})",
+            Distlog.Plugins.Redis.RedisPlugin redis => $"{r.Config.Name} ({redis.Endpoint})",
             _ => r.Config.Name,
         })) +
         (StatsEndpoint is null ? string.Empty : $"; stats: distlogd stats --endpoint {StatsEndpoint}") +

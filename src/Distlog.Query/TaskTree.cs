@@ -50,8 +50,8 @@ public sealed class TaskTree
     /// <summary>Every gap of every scope, with the scope it is in.</summary>
     public IEnumerable<(string ScopeId, SeqGap Gap)> Gaps => Scopes.SelectMany(s => s.Gaps.Select(g => (s.Id, g)));
 
-    /// <summary>Builds the tree of <paramref name="rootId"/> from its records; records of other roots and
-    /// records without a key are ignored.</summary>
+    /// <summary>Builds the tree of <paramref name="rootId"/> from its records; records of other roots, records
+    /// without a key and repeats of a key are ignored.</summary>
     /// <param name="rootId">The root task id.</param>
     /// <param name="records">The records, in any order.</param>
     /// <param name="truncated">Whether the store held back records beyond a limit.</param>
@@ -61,10 +61,12 @@ public sealed class TaskTree
         ArgumentNullException.ThrowIfNull(records);
         var scopes = new Dictionary<string, TaskScope>(StringComparer.Ordinal);
         var seqs = new Dictionary<StoredRecord, long>(ReferenceEqualityComparer.Instance);
+        var keys = new HashSet<TaskKey>();
         int count = 0;
         foreach (var stored in records)
         {
-            if (stored.Record.Context?.ParsedKey is not { } key || key.RootId != rootId)
+            // Stores deliver at least once; a key seen before is the same record written again.
+            if (stored.Record.Context?.ParsedKey is not { } key || key.RootId != rootId || !keys.Add(key))
             {
                 continue;
             }

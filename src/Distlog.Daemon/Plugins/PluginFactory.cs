@@ -14,6 +14,7 @@ internal static class PluginFactory
             ["publish"] = settings => new PublishPlugin(settings),
             ["console"] = settings => new ConsolePlugin(settings),
             ["sqlite"] = settings => new SqlitePlugin(settings),
+            ["redis"] = settings => new Distlog.Plugins.Redis.RedisPlugin(settings),
         };
 
     /// <summary>The stores that take a <c>long_retention:</c> entry.</summary>

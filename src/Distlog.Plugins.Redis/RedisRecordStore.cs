@@ -1,0 +1,133 @@
+using System.Globalization;
+using Distlog.Query;
+using StackExchange.Redis;
+
+namespace Distlog.Plugins.Redis;
+
+/// <summary>
+/// Answers the query model from a distlog Redis store. A task's tree comes from its index list; other queries scan
+/// the stream newest first and filter as they go (Redis has no secondary index here), at most
+/// <see cref="ScanLimit"/> entries a page — a page cut short by that limit still has a cursor to go on from.
+/// </summary>
+/// <remarks>Thread-safe.</remarks>
+public sealed class RedisRecordStore : IRecordStore
+{
+    /// <summary>How long records may take from their creation to Redis: a <c>From</c> condition stops the scan
+    /// only at entries added this much before it.</summary>
+    private static readonly TimeSpan s_arrivalSlack = TimeSpan.FromMinutes(5);
+
+    private readonly IConnectionMultiplexer _connection;
+    private readonly RedisLayout _layout;
+    private readonly int _database;
+
+    /// <summary>Reads the store on <paramref name="stream"/> through <paramref name="connection"/>.</summary>
+    public RedisRecordStore(IConnectionMultiplexer connection, string stream = "distlog", int database = 0)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrEmpty(stream);
+        _connection = connection;
+        _layout = new RedisLayout(stream);
+        _database = database;
+    }
+
+    /// <summary>The most stream entries one page reads.</summary>
+    public int ScanLimit { get; init; } = 100_000;
+
+    /// <inheritdoc/>
+    public async Task<RecordPage> QueryAsync(RecordQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.TaskRootId is { } root)
+        {
+            return await QueryTaskAsync(root, query, cancellationToken).ConfigureAwait(false);
+        }
+
+        var db = _connection.GetDatabase(_database);
+        int limit = query.EffectiveLimit;
+        RedisValue end = query.Cursor is { } cursor ? "(" + CheckCursor(cursor) : "+";
+        if (query.Cursor is null && query.To is { } to)
+        {
+            end = (to + s_arrivalSlack).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        }
+
+        long stopBelow = query.From is { } from ? (from - s_arrivalSlack).ToUnixTimeMilliseconds() : 0;
+        var records = new List<StoredRecord>();
+        int scanned = 0;
+        string? last = null;
+        while (scanned < ScanLimit)
+        {
+            int chunk = Math.Min(1000, ScanLimit - scanned);
+            var entries = await db.StreamRangeAsync(_layout.Stream, "-", end, chunk, Order.Descending).ConfigureAwait(false);
+            foreach (var entry in entries)
+            {
+                scanned++;
+                last = entry.Id!;
+                if (RedisLayout.MillisecondsOf(last) < stopBelow)
+                {
+                    return new RecordPage(records, null);
+                }
+
+                var stored = RedisLayout.FromEntry(entry);
+                if (query.Matches(stored.System, stored.Record))
+                {
+                    records.Add(stored);
+                    if (records.Count == limit)
+                    {
+                        return new RecordPage(records, last);
+                    }
+                }
+            }
+
+            if (entries.Length < chunk)
+            {
+                return new RecordPage(records, null);
+            }
+
+            end = "(" + last;
+        }
+
+        return new RecordPage(records, last);
+    }
+
+    /// <inheritdoc/>
+    public async Task<(IReadOnlyList<StoredRecord> Records, bool Truncated)> ReadTaskAsync(string rootId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rootId);
+        var records = await ReadTaskListAsync(rootId, limit).ConfigureAwait(false);
+        bool truncated = records.Count > limit;
+        return (truncated ? records.GetRange(0, limit) : records, truncated);
+    }
+
+    private async Task<List<StoredRecord>> ReadTaskListAsync(string rootId, int limit)
+    {
+        var db = _connection.GetDatabase(_database);
+        var values = await db.ListRangeAsync(_layout.Task(rootId), 0, limit).ConfigureAwait(false);
+        var records = new List<StoredRecord>(values.Length);
+        for (int i = 0; i < values.Length; i++)
+        {
+            // The list has no ids of its own: a record is named by its task and place.
+            records.Add(RedisLayout.FromTaskValue(string.Create(CultureInfo.InvariantCulture, $"{rootId}#{i}"), (byte[])values[i]!));
+        }
+
+        return records;
+    }
+
+    /// <summary>A task's records through the other conditions, newest first, paged by position.</summary>
+    private async Task<RecordPage> QueryTaskAsync(string root, RecordQuery query, CancellationToken cancellationToken)
+    {
+        int skip = query.Cursor is { } cursor
+            ? int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : throw new ArgumentException($"'{cursor}' is not a cursor of this Redis store for a task query", nameof(query))
+            : 0;
+        var (records, _) = await ReadTaskAsync(root, RecordStoreExtensions.DefaultTreeLimit, cancellationToken).ConfigureAwait(false);
+        var matching = records.Where(r => query.Matches(r.System, r.Record)).OrderByDescending(r => r.Record.Created).ToList();
+        var page = matching.Skip(skip).Take(query.EffectiveLimit).ToList();
+        int next = skip + page.Count;
+        return new RecordPage(page, next < matching.Count ? next.ToString(CultureInfo.InvariantCulture) : null);
+    }
+
+    private static string CheckCursor(string cursor)
+    {
+        RedisLayout.MillisecondsOf(cursor);
+        return cursor;
+    }
+}

@@ -1,0 +1,98 @@
+using Distlog.Plugins.Redis;
+using Distlog.Storage.Tests.Support;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+using Xunit;
+
+namespace Distlog.Storage.Tests;
+
+/// <summary>
+/// Redis stops in the middle of a stream of records and starts again: the daemon holds what it received in the
+/// redis plugin's queue and writes it once Redis is back; what overflows the queue is dropped and counted.
+/// </summary>
+public sealed class RedisRestartTests : IDisposable
+{
+    private readonly RedisServer _redis = new();
+
+    [Fact]
+    public async Task RedisRestart_WithRoomInTheQueue_LosesNothing()
+    {
+        var (stored, stats) = await RunAsync(queue: 100_000, before: 1000, during: 3000);
+
+        Assert.Equal(0, stats.Dropped);
+        Assert.Equal(0, stats.Failed);
+        Assert.True(stats.Retries > 0, "the plugin noticed the outage");
+        Assert.Equal(4000, stored.Count);
+        Assert.Equal(Enumerable.Range(0, 4000).Select(i => $"record {i}"), stored.Order().Select(i => $"record {i}"));
+    }
+
+    [Fact]
+    public async Task RedisRestart_BeyondTheQueue_StoresWhatFitAndCountsTheRestAsDropped()
+    {
+        // Fewer records before the outage than the queue holds, so the only overflow is the outage's.
+        var (stored, stats) = await RunAsync(queue: 500, before: 200, during: 3000);
+
+        Assert.True(stats.Dropped > 0, "the queue overflowed");
+        Assert.Equal(0, stats.Failed);
+        Assert.Equal(3200, stored.Count + stats.Dropped);
+        Assert.True(stored.Count >= 500, $"the queue's worth was kept: {stored.Count}");
+        Assert.All(Enumerable.Range(0, 200), i => Assert.Contains(i, stored)); // everything from before the outage
+    }
+
+    /// <summary>Sends <paramref name="before"/> records, stops Redis, sends <paramref name="during"/> more, starts
+    /// Redis again, and returns the distinct record numbers in the stream with the plugin's counters.</summary>
+    private async Task<(HashSet<int> Stored, Daemon.Pipeline.PluginStatistics Stats)> RunAsync(int queue, int before, int during)
+    {
+        int total = before + during;
+        await using var daemon = await TestDaemon.StartAsync($"""
+              - type: redis
+                url: {_redis.Address}
+                stream: restart
+                queue: {queue}
+                batch: 100
+            """);
+        using var factory = LoggerFactory.Create(b => b
+            .AddDistlog(daemon.Endpoints[0], o => { o.ServiceName = "restart"; o.FlushTimeout = TimeSpan.FromSeconds(30); })
+            .SetMinimumLevel(LogLevel.Information));
+        var logger = factory.CreateLogger("Restart");
+        for (int i = 0; i < before; i++)
+        {
+            logger.LogInformation("record {Number}", i);
+        }
+
+        daemon.WaitForPlugin("redis", before);
+        _redis.Stop();
+
+        for (int i = before; i < total; i++)
+        {
+            logger.LogInformation("record {Number}", i);
+        }
+
+        // Every record has reached the daemon, and the plugin has met the outage, before Redis comes back.
+        WaitUntil(() => daemon.Statistics.Records >= total && daemon.Statistics.Plugins[0].Retries > 0, "the daemon to receive everything while Redis is down");
+        _redis.Start();
+        var stats = daemon.WaitForPlugin("redis", total, TimeSpan.FromSeconds(60));
+
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(_redis.Address);
+        var entries = await connection.GetDatabase().StreamRangeAsync("restart");
+        var numbers = entries.Select(e => RedisLayoutProbe.Message(e)).Select(m => int.Parse(m.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+        return (numbers, stats);
+    }
+
+    private static void WaitUntil(Func<bool> condition, string what)
+    {
+        using var tick = new ManualResetEventSlim();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("timed out waiting for " + what);
+            }
+
+            tick.Wait(20); // polling the daemon's counters: there is no event to wait on
+        }
+    }
+
+    public void Dispose() => _redis.Dispose();
+}

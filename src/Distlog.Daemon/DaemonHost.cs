@@ -66,6 +66,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             PublishPlugin publish => $"{r.Config.Name} ({publish.Endpoint})",
             Store.Sqlite.SqlitePlugin sqlite => $"{r.Config.Name} ({sqlite.Path})",
             Distlog.Plugins.Redis.RedisPlugin redis => $"{r.Config.Name} ({redis.Endpoint})",
+            Distlog.Plugins.MongoDB.MongoPlugin mongo => $"{r.Config.Name} ({mongo.Endpoint}/{mongo.DatabaseName})",
             _ => r.Config.Name,
         })) +
         (StatsEndpoint is null ? string.Empty : $"; stats: distlogd stats --endpoint {StatsEndpoint}") +

@@ -15,6 +15,7 @@ internal static class PluginFactory
             ["console"] = settings => new ConsolePlugin(settings),
             ["sqlite"] = settings => new SqlitePlugin(settings),
             ["redis"] = settings => new Distlog.Plugins.Redis.RedisPlugin(settings),
+            ["mongodb"] = settings => new Distlog.Plugins.MongoDB.MongoPlugin(settings),
         };
 
     /// <summary>The stores that take a <c>long_retention:</c> entry.</summary>
@@ -22,6 +23,7 @@ internal static class PluginFactory
         new(StringComparer.Ordinal)
         {
             ["sqlite"] = (settings, keep) => new SqlitePlugin(settings, keep),
+            ["mongodb"] = (settings, keep) => new Distlog.Plugins.MongoDB.MongoPlugin(settings, keep),
         };
 
     private static readonly Dictionary<string, PluginLoadContext> s_contexts = new(StringComparer.Ordinal);

@@ -4,6 +4,12 @@ using Distlog.Benchmarks;
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- --filter '*LoggingBenchmarks*'   (BenchmarkDotNet)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- throughput [records]              (client → PULL socket)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- daemon-throughput [records]       (client → distlogd → file, beside rsyslog)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- store-throughput [records]        (distlogd → each store, beside its raw rate)
+if (args.Length > 0 && args[0] == "store-throughput")
+{
+    return StoreThroughputHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);
+}
+
 if (args.Length > 0 && args[0] == "daemon-throughput")
 {
     return DaemonThroughputHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);

@@ -5,37 +5,35 @@ using StackExchange.Redis;
 namespace Distlog.Plugins.Redis;
 
 /// <summary>
-/// Where the Redis store keeps what: the stream <c>{stream}</c> (entries <c>s</c> = system, <c>r</c> = record
-/// JSON), one list per root task <c>{stream}:task:{root}</c> (values: the system letter then the JSON) and the
+/// Where the Redis store keeps what: the stream <c>{stream}</c>, whose entries have one field named by the system
+/// (<c>P</c>, <c>S</c> or <c>T</c>) holding the record's JSON; one list per root task <c>{stream}:task:{root}</c>
+/// whose values are its records' stream entry ids (one value a written batch, ids separated by spaces); and the
 /// sorted set <c>{stream}:tasks</c> of root ids by first record time. Plugin and reader share it.
 /// </summary>
 internal sealed class RedisLayout(string stream)
 {
-    public const string SystemField = "s";
-    public const string RecordField = "r";
+    private static readonly RedisValue[] s_systems = [(RedisValue)"P", (RedisValue)"S", (RedisValue)"T"];
 
     public RedisKey Stream { get; } = stream;
 
     public RedisKey Tasks { get; } = stream + ":tasks";
 
-    public RedisKey Task(string rootId) => $"{stream}:task:{rootId}";
+    public RedisKey TaskList(string rootId) => $"{stream}:task:{rootId}";
 
-    public static RedisValue TaskValue(char system, ReadOnlySpan<byte> json)
+    /// <summary>The field name of an entry: the system letter, made once.</summary>
+    public static RedisValue SystemField(char system) => system switch
     {
-        var value = new byte[json.Length + 1];
-        value[0] = (byte)system;
-        json.CopyTo(value.AsSpan(1));
-        return value;
-    }
-
-    public static StoredRecord FromTaskValue(string id, byte[] value) =>
-        new(id, (char)value[0], JsonRecordCodec.Default.Decode(value.AsMemory(1)));
+        'P' => s_systems[0],
+        'S' => s_systems[1],
+        'T' => s_systems[2],
+        _ => system.ToString(),
+    };
 
     public static StoredRecord FromEntry(StreamEntry entry)
     {
-        var system = entry[SystemField];
-        var json = (byte[])entry[RecordField]!;
-        return new StoredRecord(entry.Id!, system.IsNullOrEmpty ? 'P' : ((string)system!)[0], JsonRecordCodec.Default.Decode(json));
+        var field = entry.Values[0];
+        string system = (string)field.Name!;
+        return new StoredRecord(entry.Id!, system.Length == 1 ? system[0] : 'P', JsonRecordCodec.Default.Decode((byte[])field.Value!));
     }
 
     /// <summary>The milliseconds part of a stream entry id (when Redis added it).</summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using Distlog.Query;
 using StackExchange.Redis;
 
@@ -5,7 +6,7 @@ namespace Distlog.Plugins.Redis;
 
 /// <summary>
 /// <c>type: redis</c>: appends every record to a Redis Stream (<c>XADD … MAXLEN ~</c>, pipelined per batch), files
-/// it under its root task for the query model, and optionally PUBLISHes it for live consumers. While Redis is
+/// its entry id under its root task for the query model and optionally PUBLISHes it for live consumers. While Redis is
 /// down or restarting the plugin throws <see cref="PluginUnavailableException"/>, so the daemon holds the batch
 /// and queues what follows (dropping and counting only what overflows the queue).
 /// </summary>
@@ -15,8 +16,8 @@ namespace Distlog.Plugins.Redis;
 /// (<c>distlog</c>), <c>max_length</c> (approximate stream length, default 1M; 0 = unbounded), <c>task_ttl</c>
 /// (how long a task's index lives after its last record, default 7d), <c>channel</c> (PUBLISH each record's JSON
 /// there; off by default).</para>
-/// <para>Delivery is at least once: a batch cut off by a failure is written again whole, and readers drop the
-/// repeats by key.</para>
+/// <para>Delivery is at least once: a batch cut off by a failure is written again whole, so a record may be on the
+/// stream twice; a task's index holds the ids of the write that completed, and trees drop repeats by key.</para>
 /// </remarks>
 public sealed class RedisPlugin : IDistlogPlugin
 {
@@ -82,54 +83,67 @@ public sealed class RedisPlugin : IDistlogPlugin
         }
 
         var db = _connection.GetDatabase(_database);
-        var pending = new List<Task>(batch.Count + 8);
-        var byRoot = new Dictionary<string, (List<RedisValue> Values, double First)>(StringComparer.Ordinal);
-        foreach (var received in batch)
-        {
-            var json = received.GetJsonBody();
-            var body = json.ToArray();
-            pending.Add(db.StreamAddAsync(_layout.Stream,
-                [new NameValueEntry(RedisLayout.SystemField, received.System.ToString()), new NameValueEntry(RedisLayout.RecordField, body)],
-                maxLength: _maxLength, useApproximateMaxLength: true));
-            if (received.Record.Context?.ParsedKey is { } key)
-            {
-                if (!byRoot.TryGetValue(key.RootId, out var task))
-                {
-                    task = ([], received.Record.Created);
-                    byRoot[key.RootId] = task;
-                }
-
-                task.Values.Add(RedisLayout.TaskValue(received.System, json.Span));
-                byRoot[key.RootId] = (task.Values, Math.Min(task.First, received.Record.Created));
-            }
-
-            if (_channel is { } channel)
-            {
-                pending.Add(db.PublishAsync(channel, body));
-            }
-        }
-
-        foreach (var (root, (values, first)) in byRoot)
-        {
-            var taskKey = _layout.Task(root);
-            pending.Add(db.ListRightPushAsync(taskKey, values.ToArray()));
-            if (_taskTtl > TimeSpan.Zero)
-            {
-                pending.Add(db.KeyExpireAsync(taskKey, _taskTtl));
-            }
-
-            pending.Add(db.SortedSetAddAsync(_layout.Tasks, root, first, SortedSetWhen.NotExists));
-        }
-
-        if (_taskTtl > TimeSpan.Zero && DateTimeOffset.UtcNow - _lastTrim > TimeSpan.FromMinutes(1))
-        {
-            // The task index forgets roots whose lists have expired.
-            _lastTrim = DateTimeOffset.UtcNow;
-            pending.Add(db.SortedSetRemoveRangeByScoreAsync(_layout.Tasks, double.NegativeInfinity, (_lastTrim - _taskTtl).ToUnixTimeMilliseconds() / 1000.0));
-        }
-
         try
         {
+            // First the records, pipelined as plain XADDs; then, with the ids Redis gave them, the per-task index:
+            // one list value a task and batch, holding its records' ids (few commands, so the index costs little).
+            var added = new Task<RedisValue>[batch.Count];
+            var published = new List<Task>(_channel is null ? 0 : batch.Count);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var received = batch[i];
+                RedisValue body = received.GetJsonBody();
+                added[i] = db.StreamAddAsync(_layout.Stream, RedisLayout.SystemField(received.System), body,
+                    maxLength: _maxLength, useApproximateMaxLength: true);
+                if (_channel is { } channel)
+                {
+                    published.Add(db.PublishAsync(channel, body));
+                }
+            }
+
+            await Task.WhenAll(added).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var byRoot = new Dictionary<string, (StringBuilder Ids, double First)>(StringComparer.Ordinal);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var record = batch[i].Record;
+                if (record.Context?.ParsedKey is { } key)
+                {
+                    if (byRoot.TryGetValue(key.RootId, out var task))
+                    {
+                        task.Ids.Append(' ');
+                        byRoot[key.RootId] = (task.Ids, Math.Min(task.First, record.Created));
+                    }
+                    else
+                    {
+                        task = (new StringBuilder(32), record.Created);
+                        byRoot[key.RootId] = task;
+                    }
+
+                    task.Ids.Append((string?)added[i].Result);
+                }
+            }
+
+            var pending = new List<Task>((byRoot.Count * 3) + published.Count + 1);
+            pending.AddRange(published);
+            foreach (var (root, (ids, first)) in byRoot)
+            {
+                var taskKey = _layout.TaskList(root);
+                pending.Add(db.ListRightPushAsync(taskKey, ids.ToString()));
+                if (_taskTtl > TimeSpan.Zero)
+                {
+                    pending.Add(db.KeyExpireAsync(taskKey, _taskTtl));
+                }
+
+                pending.Add(db.SortedSetAddAsync(_layout.Tasks, root, first, SortedSetWhen.NotExists));
+            }
+
+            if (_taskTtl > TimeSpan.Zero && DateTimeOffset.UtcNow - _lastTrim > TimeSpan.FromMinutes(1))
+            {
+                // The task index forgets roots whose lists have expired.
+                _lastTrim = DateTimeOffset.UtcNow;
+                pending.Add(db.SortedSetRemoveRangeByScoreAsync(_layout.Tasks, double.NegativeInfinity, (_lastTrim - _taskTtl).ToUnixTimeMilliseconds() / 1000.0));
+            }
+
             await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)

@@ -101,15 +101,13 @@ public sealed class RedisRecordStore : IRecordStore
     private async Task<List<StoredRecord>> ReadTaskListAsync(string rootId, int limit)
     {
         var db = _connection.GetDatabase(_database);
-        var values = await db.ListRangeAsync(_layout.Task(rootId), 0, limit).ConfigureAwait(false);
-        var records = new List<StoredRecord>(values.Length);
-        for (int i = 0; i < values.Length; i++)
-        {
-            // The list has no ids of its own: a record is named by its task and place.
-            records.Add(RedisLayout.FromTaskValue(string.Create(CultureInfo.InvariantCulture, $"{rootId}#{i}"), (byte[])values[i]!));
-        }
+        var values = await db.ListRangeAsync(_layout.TaskList(rootId), 0, -1).ConfigureAwait(false);
+        var ids = values.SelectMany(v => ((string)v!).Split(' ', StringSplitOptions.RemoveEmptyEntries)).Take(limit + 1);
+        var entries = ids.Select(id => db.StreamRangeAsync(_layout.Stream, id, id, 1)).ToArray();
+        await Task.WhenAll(entries).ConfigureAwait(false);
 
-        return records;
+        // An id whose entry is gone was trimmed off the stream (max_length): the tree shows it as a gap.
+        return entries.SelectMany(e => e.Result).Select(RedisLayout.FromEntry).ToList();
     }
 
     /// <summary>A task's records through the other conditions, newest first, paged by position.</summary>

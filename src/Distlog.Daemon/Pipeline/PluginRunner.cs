@@ -27,6 +27,7 @@ internal sealed partial class PluginRunner : IDisposable
     private long _failed;
     private long _dropped;
     private long _retries;
+    private long _batches;
     private DateTimeOffset _lastDropReport; // receiving thread only
     private DateTimeOffset _lastUnavailableReport; // worker only
 
@@ -55,7 +56,8 @@ internal sealed partial class PluginRunner : IDisposable
         Interlocked.Read(ref _failed),
         Interlocked.Read(ref _dropped),
         Interlocked.Read(ref _retries),
-        _queue.Reader.Count);
+        _queue.Reader.Count,
+        Interlocked.Read(ref _batches));
 
     public void Start() => _worker = Task.Run(WorkAsync);
 
@@ -157,6 +159,7 @@ internal sealed partial class PluginRunner : IDisposable
             {
                 await Plugin.HandleAsync(batch, _abort.Token).ConfigureAwait(false);
                 Interlocked.Add(ref _handled, batch.Count);
+                Interlocked.Increment(ref _batches);
                 return;
             }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)

@@ -16,11 +16,12 @@ public class ConfigLoaderTests
         Assert.Equal(["tcp://127.0.0.1:5010"], config.Listen);
         Assert.Equal(16 * 1024 * 1024, config.MaxMessageBytes);
         Assert.Equal(TimeSpan.FromMinutes(1), config.StatsInterval);
-        Assert.Equal(["file", "problems", "console"], config.Plugins.Select(p => p.Name));
+        Assert.Equal(["sqlite", "file", "problems", "console"], config.Plugins.Select(p => p.Name));
+        Assert.Equal(TimeSpan.FromDays(90), config.Plugins[0].LongRetention!.Value.MaxAge);
         Assert.Equal("tcp://127.0.0.1:5012", config.StatsEndpoint);
         Assert.False(config.AcceptPickle);
-        Assert.Equal(Levels.Warning, config.Plugins[1].Match.MinLevel);
-        Assert.Equal('P', config.Plugins[1].Match.System);
+        Assert.Equal(Levels.Warning, config.Plugins[2].Match.MinLevel);
+        Assert.Equal('P', config.Plugins[2].Match.System);
         foreach (var plugin in config.Plugins)
         {
             PluginFactory.Create(plugin).DisposeAsync().AsTask().Wait();

@@ -78,7 +78,7 @@ internal static class DaemonThroughputHarness
 
             stream.Flush();
             long expected = (long)records * payload.Length;
-            bool done = SpinWait.SpinUntil(() => File.Exists(output) && new FileInfo(output).Length >= expected, TimeSpan.FromMinutes(3));
+            bool done = Poll.Until(() => File.Exists(output) && new FileInfo(output).Length >= expected, TimeSpan.FromMinutes(3));
             watch.Stop();
             Report("rsyslog, imtcp → omfile, 300-byte JSON lines", done ? records / watch.Elapsed.TotalSeconds : double.NaN, payload.Length);
         }
@@ -133,7 +133,7 @@ internal static class DaemonThroughputHarness
         {
             var watch = Stopwatch.StartNew();
             send(daemon.Endpoints[0]);
-            bool done = SpinWait.SpinUntil(() => daemon.Statistics.Plugins[0].Handled >= records, TimeSpan.FromMinutes(3));
+            bool done = Poll.Until(() => daemon.Statistics.Plugins[0].Handled >= records, TimeSpan.FromMinutes(3));
             watch.Stop();
             long bytes = new FileInfo(Path.Combine(dir, "out.jsonl")).Length;
             Report(name, done ? records / watch.Elapsed.TotalSeconds : double.NaN, (int)(bytes / Math.Max(1, daemon.Statistics.Plugins[0].Handled)));

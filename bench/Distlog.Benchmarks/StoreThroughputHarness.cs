@@ -267,7 +267,7 @@ internal static class StoreThroughputHarness
                     NetMQ.OutgoingSocketExtensions.SendFrame(push, batch);
                 }
 
-                bool done = SpinWait.SpinUntil(() => daemon.Statistics.Plugins[0].Handled >= bodies.Count, TimeSpan.FromMinutes(5));
+                bool done = Poll.Until(() => daemon.Statistics.Plugins[0].Handled >= bodies.Count, TimeSpan.FromMinutes(5));
                 watch.Stop();
                 return done ? bodies.Count / watch.Elapsed.TotalSeconds : double.NaN;
             }

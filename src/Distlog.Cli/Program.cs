@@ -1,0 +1,14 @@
+// distlog — the command-line viewer.
+//   distlog tail  [--daemon ENDPOINT] [filters]         live records from distlogd's publish plugin
+//   distlog tree  KEY-OR-TASK-ID [store] [--depth N]     the whole tree of one task, with durations and gaps
+//   distlog query [store] [filters] [--json]            records, newest first
+// A store is --sqlite PATH (the default: logs/distlog.db), --redis HOST:PORT, --mongodb URL or --file PATH (a
+// JSON-lines file written by the file plugin, for working offline). Every command takes --help.
+using System.CommandLine;
+using Distlog.Cli;
+
+var root = new RootCommand("distlog: see what a distributed system logged — live, as task trees, or by query.");
+root.Subcommands.Add(Commands.Tail());
+root.Subcommands.Add(Commands.Tree());
+root.Subcommands.Add(Commands.Query());
+return await root.Parse(args).InvokeAsync();

@@ -30,6 +30,11 @@ internal sealed class DistlogLogger(string category, DistlogLoggerProvider provi
             var entry = PendingRecord<TState>.Rent();
             entry.State = state;
             entry.Formatter = formatter;
+            if (!PendingRecord<TState>.Deferrable)
+            {
+                entry.Snapshot();
+            }
+
             entry.Timestamp = provider.TimeProvider.GetUtcNow();
             entry.Level = logLevel;
             entry.EventId = eventId;

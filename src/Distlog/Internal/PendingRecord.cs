@@ -74,8 +74,19 @@ internal sealed class PendingRecord<TState> : PendingRecord
     private static readonly ConcurrentQueue<PendingRecord<TState>> s_pool = new();
     private static int s_pooled;
 
+    /// <summary>
+    /// Whether this state type may be rendered later, on the sender thread: strings, MEL's own states
+    /// (<c>FormattedLogValues</c>, <c>LoggerMessage.Define</c>'s values) and the logging source generator's structs
+    /// hold the values themselves. Any other state (ASP.NET Core's request logs, for one) may read objects that are
+    /// gone by then — a disposed HttpContext — so it is rendered on the calling thread (<see cref="Snapshot"/>).
+    /// </summary>
+    public static readonly bool Deferrable = IsDeferrable(typeof(TState));
+
     public TState State = default!;
     public Func<TState, Exception?, string> Formatter = null!;
+    private string? _message;
+    private string? _template;
+    private List<KeyValuePair<string, object?>>? _args;
 
     public static PendingRecord<TState> Rent()
     {
@@ -88,7 +99,28 @@ internal sealed class PendingRecord<TState> : PendingRecord
         return new PendingRecord<TState>();
     }
 
+    /// <summary>Renders the message and copies the values now, on the calling thread; the state is let go.</summary>
+    public void Snapshot()
+    {
+        var args = new List<KeyValuePair<string, object?>>();
+        (_message, _template) = RenderState(args);
+        _args = args;
+        State = default!;
+        Formatter = null!;
+    }
+
     public override (string Message, string? Template) Render(List<KeyValuePair<string, object?>> args)
+    {
+        if (_message is not null)
+        {
+            args.AddRange(_args!);
+            return (_message, _template);
+        }
+
+        return RenderState(args);
+    }
+
+    private (string Message, string? Template) RenderState(List<KeyValuePair<string, object?>> args)
     {
         string? template = null;
         if (State is IReadOnlyList<KeyValuePair<string, object?>> pairs)
@@ -113,6 +145,8 @@ internal sealed class PendingRecord<TState> : PendingRecord
     {
         State = default!;
         Formatter = null!;
+        _message = _template = null;
+        _args = null;
         ClearCommon();
         if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
         {
@@ -122,5 +156,20 @@ internal sealed class PendingRecord<TState> : PendingRecord
         {
             Interlocked.Decrement(ref s_pooled);
         }
+    }
+
+    private static bool IsDeferrable(Type type)
+    {
+        if (type == typeof(string))
+        {
+            return true;
+        }
+
+        string name = type.FullName ?? string.Empty;
+        return name.StartsWith("Microsoft.Extensions.Logging.FormattedLogValues", StringComparison.Ordinal)
+            || name.StartsWith("Microsoft.Extensions.Logging.LoggerMessage+LogValues", StringComparison.Ordinal)
+            || type.GetCustomAttributes(typeof(System.CodeDom.Compiler.GeneratedCodeAttribute), inherit: false)
+                .OfType<System.CodeDom.Compiler.GeneratedCodeAttribute>()
+                .Any(a => a.Tool == "Microsoft.Extensions.Logging.Generators");
     }
 }

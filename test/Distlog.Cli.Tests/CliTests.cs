@@ -103,6 +103,42 @@ public sealed partial class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task CrossProcessDemo_IsOneTreeAcrossBothProcesses()
+    {
+        string db = Path.Combine(_folder, "store.db");
+        string key;
+        await using (var daemon = await StartDaemonAsync($"  - type: sqlite\n    path: {db}"))
+        {
+            var (exitCode, stdout, stderr) = RunCrossProcessDemo(daemon.Endpoints[0]);
+            Assert.True(exitCode == 0, stderr);
+            key = stdout.Trim().Split(' ')[^1];
+            WaitUntil(() => daemon.Statistics.Plugins[0].Handled >= 13, "the demo's records");
+        }
+
+        var (code, tree, error) = RunCli("tree", key, "--sqlite", db, "--utc", "--color", "never");
+
+        Assert.True(code == 0, error);
+        Assert.Equal(
+            """
+            ● order 42  [succeeded, #]  shop@#  #
+              # INFO     Shop.Orders: validating the basket
+              ● ask pricing for widget  [succeeded, #]
+                ● price lookup for widget  [succeeded, #]  pricing@# (imported)
+                  # INFO     Pricing: reading the price list
+                  ● apply discounts  [succeeded, #]
+                    # INFO     Pricing: discount 10% applied
+                    # INFO     Pricing: discounts applied
+                  # INFO     Pricing: priced widget at 7.50
+                # INFO     Shop.Orders: pricing answered 7.50
+                # INFO     Shop.Orders: DONE ask pricing for widget
+              # WARNING  Shop.Orders: stock low for widget
+              # INFO     Shop.Orders: order 42 confirmed
+
+            """,
+            Masked(tree));
+    }
+
+    [Fact]
     public void Query_FiltersByLevelAndContext_AndPrintsJsonForScripts()
     {
         string file = WriteFile(
@@ -250,6 +286,16 @@ public sealed partial class CliTests : IDisposable
 
     private static (int ExitCode, string Stdout, string Stderr) RunCli(params string[] args) => ChildProcess.Run("Distlog.Cli", args);
 
+    /// <summary>The demo runs from its own output folder (see the project file), built in this configuration.</summary>
+    private static (int ExitCode, string Stdout, string Stderr) RunCrossProcessDemo(string endpoint)
+    {
+        var testFolder = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string framework = testFolder.Name, configuration = testFolder.Parent!.Name;
+        string repository = testFolder.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        string dll = Path.Combine(repository, "samples", "CrossProcess", "bin", configuration, framework, "Distlog.Samples.CrossProcess.dll");
+        return ChildProcess.RunDll(dll, endpoint);
+    }
+
     private static Process Start(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -294,6 +340,6 @@ public sealed partial class CliTests : IDisposable
     [GeneratedRegex(@"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
     private static partial Regex Id();
 
-    [GeneratedRegex(@"@[^\s]+(?=  )")]
+    [GeneratedRegex(@"@[^\s\]]+")]
     private static partial Regex Host();
 }

@@ -6,9 +6,13 @@ namespace Distlog.Tests.Shared;
 /// process and waits for it, at most a minute. Compiled into each test project.</summary>
 internal static class ChildProcess
 {
-    public static (int ExitCode, string Stdout, string Stderr) Run(string assemblyName, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string assemblyName, params string[] args) =>
+        RunDll(Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll"), args);
+
+    /// <summary>As <see cref="Run"/>, for a program built elsewhere.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunDll(string dll, params string[] args)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll");
+        string assemblyName = Path.GetFileNameWithoutExtension(dll);
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

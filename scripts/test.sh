@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the repository, exactly as CI does (.ci/run calls this script).
-# It installs what the tests need on a fresh machine: redis-server from Debian's packages (the storage tests start
-# their own private Redis on a random loopback port). The .NET SDK named in global.json must already be on PATH.
+# It installs what the tests need on a fresh machine, from Debian's packages: redis-server (the storage tests start
+# their own private Redis on a random loopback port) and chromium (the viewer's browser tests drive it headless
+# through Playwright; nothing is downloaded). The .NET SDK named in global.json must already be on PATH.
 # Test projects run one after another: they start real sockets and processes, and a two-core machine gives more
 # honest timings when they do not compete. MongoDB tests run only when DISTLOG_TEST_MONGODB_URL names a server;
 # without it they are reported as skipped.
@@ -15,6 +16,7 @@ fi
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${missing[*]} from Debian's packages"
   sudo=""

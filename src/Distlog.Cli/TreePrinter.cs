@@ -26,66 +26,30 @@ internal static class TreePrinter
         string inner = indent + "  ";
         if (scope.Depth >= maxDepth)
         {
-            int records = CountRecords(scope) - (scope.Enter is null ? 0 : 1);
-            int subtasks = CountScopes(scope) - 1;
-            if (records + subtasks > 0)
+            int records = scope.TotalRecords - (scope.Enter is null ? 0 : 1);
+            if (records + scope.TotalSubtasks > 0)
             {
-                output.WriteLine(inner + style.Dim($"[+ {Plural(records, "record")}, {Plural(subtasks, "subtask")} folded]"));
+                output.WriteLine(inner + style.Dim($"[+ {Plural(records, "record")}, {Plural(scope.TotalSubtasks, "subtask")} folded]"));
             }
 
             return;
         }
 
-        var gaps = scope.Gaps.ToDictionary(g => g.Before);
-        if (scope.Gaps.Count > 0 && scope.Gaps[0].After < 0)
+        foreach (var item in scope.Timeline)
         {
-            output.WriteLine(inner + Missing(scope.Gaps[0], style));
-        }
-
-        foreach (var item in Items(scope))
-        {
-            if (item.Record is { } record)
+            if (item.Gap is { } gap)
             {
-                long seq = record.Record.Context!.ParsedKey!.Value.Seq;
-                if (gaps.TryGetValue(seq, out var gap) && gap.After >= 0)
-                {
-                    output.WriteLine(inner + Missing(gap, style));
-                }
-
+                output.WriteLine(inner + Missing(gap, style));
+            }
+            else if (item.Record is { } record)
+            {
                 output.WriteLine(inner + style.Line(record.Record).Replace(Environment.NewLine, Environment.NewLine + inner, StringComparison.Ordinal));
             }
             else
             {
-                PrintScope(output, item.Child!, style, maxDepth, inner, isRoot: false);
+                PrintScope(output, item.Scope!, style, maxDepth, inner, isRoot: false);
             }
         }
-    }
-
-    /// <summary>The scope's records (but the one that opened it) and its subtasks, by time; a subtask whose records
-    /// are all missing goes last.</summary>
-    private static List<(StoredRecord? Record, TaskScope? Child)> Items(TaskScope scope)
-    {
-        var records = scope.Records.Where(r => !ReferenceEquals(r, scope.Enter)).Select(r => (Time: r.Record.Created, Order: 0, Item: ((StoredRecord?)r, (TaskScope?)null)));
-        var children = scope.Children.Select(c => (Time: FirstTime(c), Order: 1, Item: ((StoredRecord?)null, (TaskScope?)c)));
-
-        // Stable sort: records keep their seq order, subtasks their number order.
-        return records.Concat(children).OrderBy(x => x.Time).ThenBy(x => x.Order).Select(x => x.Item).ToList();
-    }
-
-    private static double FirstTime(TaskScope scope)
-    {
-        double first = double.PositiveInfinity;
-        foreach (var record in scope.Records)
-        {
-            first = Math.Min(first, record.Record.Created);
-        }
-
-        foreach (var child in scope.Children)
-        {
-            first = Math.Min(first, FirstTime(child));
-        }
-
-        return first;
     }
 
     private static string Header(TaskScope scope, Style style, bool isRoot)
@@ -116,10 +80,6 @@ internal static class TreePrinter
         < 60_000 => (ms / 1000).ToString("0.00", CultureInfo.InvariantCulture) + " s",
         _ => TimeSpan.FromMilliseconds(ms).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture),
     };
-
-    private static int CountRecords(TaskScope scope) => scope.Records.Count + scope.Children.Sum(CountRecords);
-
-    private static int CountScopes(TaskScope scope) => 1 + scope.Children.Sum(CountScopes);
 
     private static string Plural(int n, string word) => n == 1 ? $"1 {word}" : $"{n} {word}s";
 }

@@ -18,6 +18,9 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     private readonly List<PluginRunner> _runners = [];
     private Receiver? _receiver;
     private StatsServer? _stats;
+    private Viewer.ViewerServer? _viewer;
+    private Viewer.LiveFeed? _feed;
+    private readonly Query.IRecordStore? _viewerStore;
     private int _stopped;
 
     public DaemonHost(DaemonConfig config, ILoggerFactory loggerFactory, IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extraPluginTypes = null)
@@ -30,6 +33,12 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             {
                 var plugin = PluginFactory.Create(pluginConfig, extraPluginTypes);
                 _runners.Add(new PluginRunner(pluginConfig, plugin, _logger));
+            }
+
+            if (config.Viewer is not null)
+            {
+                _viewerStore = _runners.Select(r => r.Plugin).OfType<Query.IRecordStoreProvider>().FirstOrDefault()?.Store
+                    ?? throw new PluginConfigurationException($"{config.Source}: 'viewer' needs a store to read: add a plugin of type sqlite, redis or mongodb (or set viewer: off)");
             }
         }
         catch
@@ -48,6 +57,9 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
     /// <summary>Where <c>distlogd stats</c> gets an answer, once started (null when off or not bound).</summary>
     public string? StatsEndpoint { get; private set; }
+
+    /// <summary>Where the web viewer is served, once started (null when off).</summary>
+    public string? ViewerAddress => _viewer?.Address;
 
     /// <summary>The endpoints bound, once started.</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
@@ -69,6 +81,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             Distlog.Plugins.MongoDB.MongoPlugin mongo => $"{r.Config.Name} ({mongo.Endpoint}/{mongo.DatabaseName})",
             _ => r.Config.Name,
         })) +
+        (ViewerAddress is null ? string.Empty : $"; viewer: {ViewerAddress}") +
         (StatsEndpoint is null ? string.Empty : $"; stats: distlogd stats --endpoint {StatsEndpoint}") +
         $" [config: {_config.Source}]";
 
@@ -77,6 +90,12 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         foreach (var runner in _runners)
         {
             runner.Start();
+        }
+
+        if (_config.Viewer is { } viewer && _viewerStore is not null)
+        {
+            _feed = new Viewer.LiveFeed();
+            _viewer = await Viewer.ViewerServer.StartAsync(viewer, _viewerStore, _feed).ConfigureAwait(false);
         }
 
         _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, _logger, _config.AcceptPickle);
@@ -98,6 +117,11 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
         _receiver?.Dispose();
         _stats?.Dispose();
+        if (_viewer is not null)
+        {
+            await _viewer.DisposeAsync().ConfigureAwait(false);
+        }
+
         var drains = _runners.Select(r => r.DrainAsync(drainTimeout)).ToList();
         var results = await Task.WhenAll(drains).ConfigureAwait(false);
         for (int i = 0; i < results.Length; i++)
@@ -134,6 +158,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
     private void Deliver(ReceivedRecord record)
     {
+        _feed?.Publish(record.System, record.Record);
         foreach (var runner in _runners)
         {
             runner.Offer(record);

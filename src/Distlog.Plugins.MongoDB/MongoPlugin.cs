@@ -20,7 +20,7 @@ namespace Distlog.Plugins.MongoDB;
 /// <para>Each record's <c>_id</c> is made once, so a batch written again after a failure does not repeat what
 /// already went in (those inserts fail as duplicates and are ignored).</para>
 /// </remarks>
-public sealed class MongoPlugin : IDistlogPlugin
+public sealed class MongoPlugin : IDistlogPlugin, IRecordStoreProvider
 {
     private readonly IMongoDatabase _database;
     private readonly CollectionNaming _naming;

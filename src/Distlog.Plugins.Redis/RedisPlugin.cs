@@ -19,7 +19,7 @@ namespace Distlog.Plugins.Redis;
 /// <para>Delivery is at least once: a batch cut off by a failure is written again whole, so a record may be on the
 /// stream twice; a task's index holds the ids of the write that completed, and trees drop repeats by key.</para>
 /// </remarks>
-public sealed class RedisPlugin : IDistlogPlugin
+public sealed class RedisPlugin : IDistlogPlugin, IRecordStoreProvider
 {
     private readonly ConnectionMultiplexer _connection;
     private readonly RedisLayout _layout;

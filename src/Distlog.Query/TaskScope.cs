@@ -47,6 +47,73 @@ public sealed class TaskScope
     /// <summary>The services whose records are in this scope.</summary>
     public IReadOnlyList<string> Services => RecordList.Select(r => r.Record.Service).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
+    /// <summary>
+    /// What happened in the scope, in order: its records but the one that opened it (which titles the scope), its
+    /// subtasks where they began, and a gap before each record that follows missing ones. Records keep their
+    /// <c>seq</c> order; a subtask sits by the time of its first record (after records of the same time), and a
+    /// subtask none of whose records arrived goes last.
+    /// </summary>
+    public IReadOnlyList<TaskScopeItem> Timeline
+    {
+        get
+        {
+            var gaps = GapList.ToDictionary(g => g.Before);
+            var items = new List<(double Time, int Order, int Index, TaskScopeItem Item)>();
+            int index = 0;
+            foreach (var record in RecordList)
+            {
+                if (ReferenceEquals(record, Enter))
+                {
+                    continue;
+                }
+
+                if (record.Record.Context?.ParsedKey is { } key && gaps.TryGetValue(key.Seq, out var gap))
+                {
+                    items.Add((record.Record.Created, 0, index++, new TaskScopeItem(null, null, gap)));
+                }
+
+                items.Add((record.Record.Created, 0, index++, new TaskScopeItem(record, null, null)));
+            }
+
+            foreach (var child in ChildList)
+            {
+                items.Add((child.FirstTime, 1, index++, new TaskScopeItem(null, child, null)));
+            }
+
+            return items.OrderBy(i => i.Time).ThenBy(i => i.Order).ThenBy(i => i.Index).Select(i => i.Item).ToList();
+        }
+    }
+
+    /// <summary>The time of the earliest record in the scope or below it (infinity when none arrived).</summary>
+    public double FirstTime
+    {
+        get
+        {
+            double first = double.PositiveInfinity;
+            foreach (var record in RecordList)
+            {
+                first = Math.Min(first, record.Record.Created);
+            }
+
+            foreach (var child in ChildList)
+            {
+                first = Math.Min(first, child.FirstTime);
+            }
+
+            return first;
+        }
+    }
+
+    /// <summary>How many records the scope and its subtasks hold.</summary>
+    public int TotalRecords => RecordList.Count + ChildList.Sum(c => c.TotalRecords);
+
+    /// <summary>How many subtasks are below the scope, at any depth.</summary>
+    public int TotalSubtasks => ChildList.Count + ChildList.Sum(c => c.TotalSubtasks);
+
+    /// <summary>Whether the scope or any scope below it holds a record at <see cref="Protocol.Levels.Error"/> or above,
+    /// or failed.</summary>
+    public bool HasErrors => Status == TaskBoundary.Failed || RecordList.Any(r => r.Record.LevelNo >= Levels.Error) || ChildList.Any(c => c.HasErrors);
+
     /// <summary>Whether the scope's process differs from its parent's: the piece was imported from elsewhere.</summary>
     public bool IsImported { get; internal set; }
 

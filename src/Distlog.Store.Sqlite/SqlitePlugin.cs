@@ -16,7 +16,7 @@ namespace Distlog.Store.Sqlite;
 /// <para>Threads: the daemon's worker calls <see cref="HandleAsync"/>; a timer runs retention; both write through
 /// one connection, taken in turn.</para>
 /// </remarks>
-public sealed class SqlitePlugin : IDistlogPlugin
+public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insert;

@@ -75,7 +75,7 @@ public sealed partial class CliTests : IDisposable
         string db = Path.Combine(_folder, "store.db"), jsonl = Path.Combine(_folder, "records.jsonl");
         await using (var daemon = await StartDaemonAsync($"  - type: sqlite\n    path: {db}\n  - type: file\n    path: {jsonl}"))
         {
-            var (exitCode, _, stderr) = ChildProcess.Run("Distlog.Samples.Tutorial", daemon.Endpoints[0]);
+            var (exitCode, _, stderr) = ChildProcess.RunProject("samples/Tutorial", "Distlog.Samples.Tutorial", daemon.Endpoints[0]);
             Assert.True(exitCode == 0, stderr);
             WaitUntil(() => daemon.Statistics.Plugins.All(p => p.Handled == 7), "both plugins to store the tutorial");
         }
@@ -109,7 +109,7 @@ public sealed partial class CliTests : IDisposable
         string key;
         await using (var daemon = await StartDaemonAsync($"  - type: sqlite\n    path: {db}"))
         {
-            var (exitCode, stdout, stderr) = RunCrossProcessDemo(daemon.Endpoints[0]);
+            var (exitCode, stdout, stderr) = ChildProcess.RunProject("samples/CrossProcess", "Distlog.Samples.CrossProcess", daemon.Endpoints[0]);
             Assert.True(exitCode == 0, stderr);
             key = stdout.Trim().Split(' ')[^1];
             WaitUntil(() => daemon.Statistics.Plugins[0].Handled >= 13, "the demo's records");
@@ -189,7 +189,7 @@ public sealed partial class CliTests : IDisposable
             }
         }
 
-        var (exitCode, _, stderr) = ChildProcess.Run("Distlog.Samples.Tutorial", daemon.Endpoints[0]);
+        var (exitCode, _, stderr) = ChildProcess.RunProject("samples/Tutorial", "Distlog.Samples.Tutorial", daemon.Endpoints[0]);
         Assert.True(exitCode == 0, stderr);
         var shown = new List<string>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -284,22 +284,12 @@ public sealed partial class CliTests : IDisposable
         return path;
     }
 
-    private static (int ExitCode, string Stdout, string Stderr) RunCli(params string[] args) => ChildProcess.Run("Distlog.Cli", args);
-
-    /// <summary>The demo runs from its own output folder (see the project file), built in this configuration.</summary>
-    private static (int ExitCode, string Stdout, string Stderr) RunCrossProcessDemo(string endpoint)
-    {
-        var testFolder = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string framework = testFolder.Name, configuration = testFolder.Parent!.Name;
-        string repository = testFolder.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-        string dll = Path.Combine(repository, "samples", "CrossProcess", "bin", configuration, framework, "Distlog.Samples.CrossProcess.dll");
-        return ChildProcess.RunDll(dll, endpoint);
-    }
+    private static (int ExitCode, string Stdout, string Stderr) RunCli(params string[] args) => ChildProcess.RunProject("src/Distlog.Cli", "Distlog.Cli", args);
 
     private static Process Start(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Distlog.Cli.dll"));
+        start.ArgumentList.Add(ChildProcess.ProjectDll("src/Distlog.Cli", "Distlog.Cli"));
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -36,6 +36,17 @@ public class ConfigLoaderTests
         var plugin = Assert.Single(config.Plugins);
         Assert.Equal("sqlite", plugin.Type);
         Assert.Equal("logs/distlog.db", plugin.Settings.GetString("path"));
+        Assert.Equal("http://127.0.0.1:5080", config.Viewer);
+    }
+
+    [Fact]
+    public void Viewer_WithoutAStoreToRead_IsAClearError()
+    {
+        var config = ConfigLoader.Parse("viewer: http://127.0.0.1:0\nplugins:\n  - type: console\n", "test.yaml");
+
+        var ex = Assert.Throws<PluginConfigurationException>(() => new DaemonHost(config, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+
+        Assert.Equal("test.yaml: 'viewer' needs a store to read: add a plugin of type sqlite, redis or mongodb (or set viewer: off)", ex.Message);
     }
 
     [Fact]
@@ -54,6 +65,7 @@ public class ConfigLoaderTests
     [InlineData("plugins:\n  - type: file\n    path: x\n    max_bytes: lots\n", "test.yaml:4: 'max_bytes' must be a non-negative whole number")]
     [InlineData("plugins:\n  - path: x\n", "test.yaml:2: 'type' is required")]
     [InlineData("plugins:\n  - type: kafka\n", "test.yaml:2: unknown plugin type 'kafka'")]
+    [InlineData("viewer: 5080\nplugins:\n  - type: file\n    path: x\n", "test.yaml:1: 'viewer' must be an address such as http://127.0.0.1:5080")]
     [InlineData("plugins:\n  - type: sqlite\n    long_retention:\n      max_age: 9d\n", "test.yaml:3: 'long_retention' needs 'match'")]
     [InlineData("plugins:\n  - type: sqlite\n    long_retention:\n      match: {logger: P}\n      keep: 1\n", "test.yaml:5: unknown key 'long_retention.keep'")]
     [InlineData("plugins:\n  - type: file\n    path: x\n    long_retention:\n      max_age: 9d\n      match: {logger: P}\n", "test.yaml:2: a plugin of type 'file' takes no 'long_retention'")]

@@ -72,7 +72,7 @@ public sealed class SqlitePluginTests : IDisposable
     {
         await using (var daemon = await TestDaemon.StartAsync($"  - type: sqlite\n    path: {DbPath}"))
         {
-            var (exitCode, stdout, stderr) = ChildProcess.Run("Distlog.Samples.Tutorial", daemon.Endpoints[0]);
+            var (exitCode, stdout, stderr) = ChildProcess.RunProject("samples/Tutorial", "Distlog.Samples.Tutorial", daemon.Endpoints[0]);
             Assert.True(exitCode == 0, stderr);
             Assert.Contains("all done", stdout, StringComparison.Ordinal);
             daemon.WaitForPlugin("sqlite", 7);

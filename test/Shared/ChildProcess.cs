@@ -9,6 +9,26 @@ internal static class ChildProcess
     public static (int ExitCode, string Stdout, string Stderr) Run(string assemblyName, params string[] args) =>
         RunDll(Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll"), args);
 
+    /// <summary>
+    /// Runs a program of this repository from its own output folder (the test project builds it through a reference
+    /// that does not copy it), so it finds its own dependencies: a test folder that holds ASP.NET Core's framework
+    /// (through distlogd's viewer) lacks the logging packages a plain console program brings.
+    /// </summary>
+    /// <param name="projectFolder">The project's folder from the repository root, e.g. <c>samples/Tutorial</c>.</param>
+    /// <param name="assemblyName">The program's assembly name.</param>
+    /// <param name="args">Its arguments.</param>
+    public static (int ExitCode, string Stdout, string Stderr) RunProject(string projectFolder, string assemblyName, params string[] args) =>
+        RunDll(ProjectDll(projectFolder, assemblyName), args);
+
+    /// <summary>Where <see cref="RunProject"/> finds a program: its bin folder, in this test's configuration and framework.</summary>
+    public static string ProjectDll(string projectFolder, string assemblyName)
+    {
+        var testFolder = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string framework = testFolder.Name, configuration = testFolder.Parent!.Name;
+        string repository = testFolder.Parent.Parent!.Parent!.Parent!.Parent!.FullName; // test/<project>/bin/<configuration>/<framework>
+        return Path.Combine(repository, projectFolder, "bin", configuration, framework, assemblyName + ".dll");
+    }
+
     /// <summary>As <see cref="Run"/>, for a program built elsewhere.</summary>
     public static (int ExitCode, string Stdout, string Stderr) RunDll(string dll, params string[] args)
     {

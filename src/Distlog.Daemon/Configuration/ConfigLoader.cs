@@ -14,14 +14,16 @@ namespace Distlog.Daemon.Configuration;
 /// </summary>
 internal static partial class ConfigLoader
 {
-    private static readonly HashSet<string> s_topKeys = ["listen", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "plugins"];
+    private static readonly HashSet<string> s_topKeys = ["listen", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "plugins"];
     private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
 
-    /// <summary>The embedded defaults: listen on loopback port 5010, store to the SQLite file <c>logs/distlog.db</c>.</summary>
+    /// <summary>The embedded defaults: listen on loopback port 5010, store to the SQLite file <c>logs/distlog.db</c>,
+    /// serve the web viewer on loopback port 5080.</summary>
     public static DaemonConfig Defaults() => Parse(
         """
         listen:
           - tcp://127.0.0.1:5010
+        viewer: http://127.0.0.1:5080
         plugins:
           - type: sqlite
             path: logs/distlog.db
@@ -85,6 +87,18 @@ internal static partial class ConfigLoader
                 {
                     string? endpoint = Settings(source, value, key, environment).GetString(key);
                     config = config with { StatsEndpoint = endpoint is null or "off" ? null : CheckEndpoint(endpoint, source, value, key) };
+                    break;
+                }
+
+                case "viewer":
+                {
+                    string? viewer = Settings(source, value, key, environment).GetString(key);
+                    config = config with
+                    {
+                        Viewer = viewer is null or "off" ? null
+                            : ViewerPattern().IsMatch(viewer) ? viewer
+                            : throw new PluginConfigurationException($"{source}:{Line(value)}: 'viewer' must be an address such as http://127.0.0.1:5080 (or off), got '{viewer}'"),
+                    };
                     break;
                 }
 
@@ -312,6 +326,9 @@ internal static partial class ConfigLoader
 
     [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
     private static partial Regex VariablePattern();
+
+    [GeneratedRegex(@"^http://([^:/\s]+|\[[0-9a-fA-F:]+\]):\d{1,5}/?$")]
+    private static partial Regex ViewerPattern();
 
     [GeneratedRegex(@"^(tcp://([^:/\s]+|\*|\[[0-9a-fA-F:]+\]):(\d{1,5}|\*)|ipc://.+|inproc://.+)$")]
     private static partial Regex EndpointPattern();

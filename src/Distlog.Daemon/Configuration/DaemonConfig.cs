@@ -19,6 +19,9 @@ internal sealed record DaemonConfig
     /// <summary>Where <c>distlogd stats</c> asks; null turns the stats socket off.</summary>
     public string? StatsEndpoint { get; init; } = DefaultStatsEndpoint;
 
+    /// <summary>Where the web viewer listens (<c>http://127.0.0.1:5080</c>; port 0 = a free one); null = no viewer.</summary>
+    public string? Viewer { get; init; }
+
     /// <summary>Whether Python pickle bodies are decoded (by a restricted unpickler); off by default.</summary>
     public bool AcceptPickle { get; init; }
 

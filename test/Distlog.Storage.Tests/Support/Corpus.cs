@@ -58,7 +58,7 @@ internal sealed class Corpus
         await using var daemon = await TestDaemon.StartAsync("  - type: capture", new Dictionary<string, Func<PluginSettings, IDistlogPlugin>> { ["capture"] = _ => capture });
         string endpoint = daemon.Endpoints[0];
 
-        var (exitCode, _, stderr) = ChildProcess.Run("Distlog.Samples.Tutorial", endpoint);
+        var (exitCode, _, stderr) = ChildProcess.RunProject("samples/Tutorial", "Distlog.Samples.Tutorial", endpoint);
         if (exitCode != 0)
         {
             throw new InvalidOperationException("the tutorial failed: " + stderr);
@@ -80,7 +80,7 @@ internal sealed class Corpus
                 {
                     logger.LogInformation("calling {Service}", "peer");
                     foreign = call.GetForeignTask();
-                    var (code, _, error) = ChildProcess.Run("Distlog.Tests.Peer", "import", endpoint, foreign);
+                    var (code, _, error) = ChildProcess.RunProject("test/Distlog.Tests.Peer", "Distlog.Tests.Peer", "import", endpoint, foreign);
                     if (code != 0)
                     {
                         throw new InvalidOperationException("the peer failed: " + error);

@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.Text.Json;
+using Distlog.Protocol;
+using Distlog.Query;
+
+namespace Distlog.Viewer;
+
+/// <summary>The JSON the HTTP API answers with (documented in the README): records, pages, trees and task summaries.</summary>
+internal static class ViewerJson
+{
+    public static void WriteRecord(Utf8JsonWriter w, string id, char system, LogRecord r)
+    {
+        var key = r.Context?.ParsedKey;
+        w.WriteStartObject();
+        w.WriteString("id", id);
+        w.WriteString("system", system.ToString());
+        w.WriteNumber("created", r.Created);
+        w.WriteNumber("level", r.LevelNo);
+        w.WriteString("levelName", r.LevelName ?? Levels.NameOf(r.LevelNo));
+        w.WriteString("logger", r.Name);
+        w.WriteString("message", r.Message);
+        w.WriteString("service", r.Service);
+        w.WriteString("hostname", r.Hostname);
+        w.WriteString("key", r.Context?.Key);
+        w.WriteString("rootId", key?.RootId);
+        w.WriteString("scopeId", key?.ScopeId);
+        if (key is { } k)
+        {
+            w.WriteNumber("seq", k.Seq);
+            w.WriteNumber("depth", k.Depth);
+        }
+
+        // The whole record, in the seed's shape, for the details panel.
+        w.WritePropertyName("record");
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        JsonRecordCodec.Default.Encode(r, buffer);
+        w.WriteRawValue(buffer.WrittenSpan, skipInputValidation: true);
+        w.WriteEndObject();
+    }
+
+    public static void WritePage(Utf8JsonWriter w, RecordPage page)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("records");
+        foreach (var r in page.Records)
+        {
+            WriteRecord(w, r.Id, r.System, r.Record);
+        }
+
+        w.WriteEndArray();
+        w.WriteString("nextCursor", page.NextCursor);
+        w.WriteEndObject();
+    }
+
+    public static void WriteTree(Utf8JsonWriter w, TaskTree tree)
+    {
+        w.WriteStartObject();
+        w.WriteString("rootId", tree.RootId);
+        w.WriteNumber("recordCount", tree.RecordCount);
+        w.WriteBoolean("truncated", tree.Truncated);
+        w.WritePropertyName("root");
+        WriteScope(w, tree.Root);
+        w.WriteEndObject();
+    }
+
+    private static void WriteScope(Utf8JsonWriter w, TaskScope scope)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", scope.Id);
+        w.WriteNumber("depth", scope.Depth);
+        w.WriteString("title", scope.Enter?.Record.Message);
+        w.WriteString("status", scope.Status);
+        if (scope.ElapsedMs is { } ms)
+        {
+            w.WriteNumber("elapsedMs", ms);
+        }
+
+        w.WriteBoolean("imported", scope.IsImported);
+        w.WriteBoolean("hasErrors", scope.HasErrors);
+        w.WriteNumber("records", scope.TotalRecords);
+        WriteStrings(w, "services", scope.Services);
+        WriteStrings(w, "hostnames", scope.Hostnames);
+        if (scope.Enter is { } enter)
+        {
+            w.WritePropertyName("enter");
+            WriteRecord(w, enter.Id, enter.System, enter.Record);
+        }
+
+        w.WriteStartArray("items");
+        foreach (var item in scope.Timeline)
+        {
+            if (item.Gap is { } gap)
+            {
+                w.WriteStartObject();
+                w.WriteStartObject("gap");
+                w.WriteNumber("after", gap.After);
+                w.WriteNumber("before", gap.Before);
+                w.WriteNumber("missing", gap.Missing);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+            else if (item.Record is { } record)
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("record");
+                WriteRecord(w, record.Id, record.System, record.Record);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("scope");
+                WriteScope(w, item.Scope!);
+                w.WriteEndObject();
+            }
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>A task list entry: what the list shows of one root task.</summary>
+    public static void WriteTaskSummary(Utf8JsonWriter w, TaskTree tree)
+    {
+        var root = tree.Root;
+        var all = tree.Scopes.SelectMany(s => s.Records).ToList();
+        w.WriteStartObject();
+        w.WriteString("rootId", tree.RootId);
+        w.WriteString("title", root.Enter?.Record.Message ?? all.OrderBy(r => r.Record.Created).Select(r => r.Record.Message).FirstOrDefault());
+        w.WriteString("status", root.Status);
+        w.WriteNumber("started", all.Count == 0 ? 0 : all.Min(r => r.Record.Created));
+        if (root.ElapsedMs is { } ms)
+        {
+            w.WriteNumber("elapsedMs", ms);
+        }
+
+        w.WriteNumber("records", tree.RecordCount);
+        w.WriteNumber("errors", all.Count(r => r.Record.LevelNo >= Levels.Error));
+        w.WriteNumber("gaps", tree.Gaps.Sum(g => g.Gap.Missing));
+        WriteStrings(w, "services", all.Select(r => r.Record.Service).OfType<string>().Distinct(StringComparer.Ordinal).ToList());
+        WriteStrings(w, "hostnames", all.Select(r => r.Record.Hostname).OfType<string>().Distinct(StringComparer.Ordinal).ToList());
+        w.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (string v in values)
+        {
+            w.WriteStringValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+}

@@ -1,0 +1,259 @@
+using System.Globalization;
+using System.Text.Json;
+using Distlog.Protocol;
+using Distlog.Query;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Distlog.Viewer;
+
+/// <summary>
+/// The web viewer: the page (three embedded files) and the JSON HTTP API it uses, on Kestrel.
+/// <list type="bullet">
+/// <item><c>GET /api/tasks?…filters&amp;limit=50</c> — the newest root tasks that have records matching the filters.</item>
+/// <item><c>GET /api/tree/{keyOrId}?limit=100000</c> — one task's whole tree.</item>
+/// <item><c>GET /api/records?…filters&amp;limit=100&amp;cursor=…</c> — a page of records, newest first.</item>
+/// <item><c>GET /api/live[?task=rootId]</c> — server-sent events, one record each, as they arrive.</item>
+/// </list>
+/// Filters: <c>from</c>, <c>to</c> (a time or an age such as 15m), <c>level</c>, <c>maxLevel</c>, <c>logger</c>,
+/// <c>system</c>, <c>host</c>, <c>service</c>, <c>text</c>, <c>task</c>, <c>context=field=value</c> (repeatable).
+/// </summary>
+public sealed class ViewerServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ViewerServer(WebApplication app, string address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    /// <summary>Where the page is served, once started (<c>http://127.0.0.1:5080</c>).</summary>
+    public string Address { get; }
+
+    /// <summary>Starts serving <paramref name="store"/> (and <paramref name="feed"/>, live) on <paramref name="url"/>;
+    /// port 0 takes a free one.</summary>
+    public static async Task<ViewerServer> StartAsync(string url, IRecordStore store, LiveFeed feed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(feed);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(url);
+        var app = builder.Build();
+        MapPage(app);
+        MapApi(app, store, feed);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new ViewerServer(app, address);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static void MapPage(WebApplication app)
+    {
+        foreach (var (path, file, type) in new[] { ("/", "index.html", "text/html; charset=utf-8"), ("/app.js", "app.js", "text/javascript; charset=utf-8"), ("/app.css", "app.css", "text/css; charset=utf-8") })
+        {
+            byte[] content = Resource(file);
+            app.MapGet(path, () => Results.Bytes(content, type));
+        }
+    }
+
+    private static byte[] Resource(string file)
+    {
+        using var stream = typeof(ViewerServer).Assembly.GetManifestResourceStream("wwwroot/" + file)
+            ?? throw new InvalidOperationException($"the viewer's {file} is missing from its assembly");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private static void MapApi(WebApplication app, IRecordStore store, LiveFeed feed)
+    {
+        app.MapGet("/api/records", async (HttpContext http) =>
+        {
+            var query = Parse(http.Request.Query) with { Limit = Int(http.Request.Query["limit"], 100), Cursor = http.Request.Query["cursor"] };
+            var page = await store.QueryAsync(query, http.RequestAborted).ConfigureAwait(false);
+            await Json(http, w => ViewerJson.WritePage(w, page)).ConfigureAwait(false);
+        });
+
+        app.MapGet("/api/tree/{id}", async (string id, HttpContext http) =>
+        {
+            var tree = await store.GetTaskTreeAsync(id, Int(http.Request.Query["limit"], RecordStoreExtensions.DefaultTreeLimit), http.RequestAborted).ConfigureAwait(false);
+            if (tree is null)
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                await Json(http, w => { w.WriteStartObject(); w.WriteString("error", $"no records of task '{id}'"); w.WriteEndObject(); }).ConfigureAwait(false);
+                return;
+            }
+
+            await Json(http, w => ViewerJson.WriteTree(w, tree)).ConfigureAwait(false);
+        });
+
+        app.MapGet("/api/tasks", async (HttpContext http) =>
+        {
+            var query = Parse(http.Request.Query);
+            int wanted = Math.Clamp(Int(http.Request.Query["limit"], 50), 1, 500);
+            var roots = new List<string>();
+            string? cursor = null;
+
+            // The newest matching records name the tasks; a few pages at most, so a list answers fast.
+            for (int pages = 0; pages < 5 && roots.Count < wanted; pages++)
+            {
+                var page = await store.QueryAsync(query with { Limit = 2000, Cursor = cursor }, http.RequestAborted).ConfigureAwait(false);
+                foreach (var r in page.Records)
+                {
+                    if (r.Record.Context?.ParsedKey?.RootId is { } root && !roots.Contains(root) && roots.Count < wanted)
+                    {
+                        roots.Add(root);
+                    }
+                }
+
+                cursor = page.NextCursor;
+                if (cursor is null)
+                {
+                    break;
+                }
+            }
+
+            var trees = new List<TaskTree>();
+            foreach (string root in roots)
+            {
+                if (await store.GetTaskTreeAsync(root, 10_000, http.RequestAborted).ConfigureAwait(false) is { } tree)
+                {
+                    trees.Add(tree);
+                }
+            }
+
+            await Json(http, w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("tasks");
+                foreach (var tree in trees)
+                {
+                    ViewerJson.WriteTaskSummary(w, tree);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }).ConfigureAwait(false);
+        });
+
+        app.MapGet("/api/live", async (HttpContext http) =>
+        {
+            string? task = http.Request.Query["task"];
+            string? root = task is null ? null : TaskIds.RootOf(task);
+            http.Response.ContentType = "text/event-stream";
+            http.Response.Headers.CacheControl = "no-cache";
+            using var subscription = feed.Subscribe();
+            await http.Response.WriteAsync(": live\n\n", http.RequestAborted).ConfigureAwait(false);
+            await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+            var reader = subscription.Reader;
+            try
+            {
+                while (await reader.WaitToReadAsync(http.RequestAborted).ConfigureAwait(false))
+                {
+                    using var buffer = new MemoryStream();
+                    while (reader.TryRead(out var item))
+                    {
+                        if (root is not null && item.Record.Context?.ParsedKey?.RootId != root)
+                        {
+                            continue;
+                        }
+
+                        buffer.Write("data: "u8);
+                        using (var w = new Utf8JsonWriter(buffer))
+                        {
+                            ViewerJson.WriteRecord(w, "live", item.System, item.Record);
+                        }
+
+                        buffer.Write("\n\n"u8);
+                    }
+
+                    if (buffer.Length > 0)
+                    {
+                        await http.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), http.RequestAborted).ConfigureAwait(false);
+                        await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The page went away.
+            }
+        });
+    }
+
+    private static async Task Json(HttpContext http, Action<Utf8JsonWriter> write)
+    {
+        http.Response.ContentType = "application/json; charset=utf-8";
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        await http.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static int Int(string? text, int fallback) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : fallback;
+
+    /// <summary>The filters of a request; a value that cannot be read (a level named wrongly) is no filter.</summary>
+    private static RecordQuery Parse(IQueryCollection q)
+    {
+        var context = new List<KeyValuePair<string, string>>();
+        foreach (string? pair in q["context"])
+        {
+            int equals = pair?.IndexOf('=', StringComparison.Ordinal) ?? -1;
+            if (equals > 0)
+            {
+                context.Add(new(pair![..equals], pair[(equals + 1)..]));
+            }
+        }
+
+        return new RecordQuery
+        {
+            From = Time(q["from"]),
+            To = Time(q["to"]),
+            MinLevel = Level(q["level"]),
+            MaxLevel = Level(q["maxLevel"]),
+            LoggerPrefix = Text(q["logger"]),
+            System = Text(q["system"]) is { Length: 1 } s && Topic.IsValidSystem(char.ToUpperInvariant(s[0])) ? char.ToUpperInvariant(s[0]) : null,
+            Hostname = Text(q["host"]),
+            Service = Text(q["service"]),
+            Text = Text(q["text"]),
+            Task = Text(q["task"]),
+            Context = context,
+        };
+    }
+
+    private static string? Text(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static int? Level(string? value) => Text(value) is { } text && Levels.TryParse(text, out int level) ? level : null;
+
+    private static DateTimeOffset? Time(string? value)
+    {
+        if (Text(value) is not { } text)
+        {
+            return null;
+        }
+
+        if (!text.Contains(':', StringComparison.Ordinal) && Distlog.Plugins.PluginSettings.TryParseDuration(text, out var age))
+        {
+            return DateTimeOffset.UtcNow - age;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
+    }
+}

@@ -1,0 +1,214 @@
+// The distlog viewer: a task list and a foldable task tree, fed only by the JSON API of distlogd
+// (/api/tasks, /api/tree/{id}, /api/live). Plain JavaScript; nothing is fetched from anywhere else.
+"use strict";
+
+const $ = (selector) => document.querySelector(selector);
+const state = { root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set() };
+
+function esc(text) {
+  return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+function time(created) {
+  const d = new Date(created * 1000);
+  return d.toLocaleTimeString([], { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0");
+}
+
+function duration(ms) {
+  if (ms === undefined || ms === null) return "";
+  if (ms < 1) return ms.toFixed(3) + " ms";
+  if (ms < 1000) return ms.toFixed(1) + " ms";
+  if (ms < 60000) return (ms / 1000).toFixed(2) + " s";
+  return new Date(ms).toISOString().substring(11, 19);
+}
+
+function filters() {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData($("#filters"))) {
+    if (String(value).trim() !== "") params.append(name, String(value).trim());
+  }
+  return params;
+}
+
+async function getJson(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error((await response.json().catch(() => ({}))).error || response.statusText);
+  return response.json();
+}
+
+// ---- the task list ---------------------------------------------------------------------------------------------
+
+async function loadTasks() {
+  const params = filters();
+  params.set("limit", "100");
+  const { tasks } = await getJson("/api/tasks?" + params);
+  const body = $("#tasks tbody");
+  body.innerHTML = tasks.map((t) => `
+    <tr class="task${t.rootId === state.root ? " selected" : ""}" data-root="${esc(t.rootId)}">
+      <td>${esc(new Date(t.started * 1000).toLocaleString([], { hour12: false }))}</td>
+      <td class="task-title" title="${esc(t.title)}">${esc(t.title)}</td>
+      <td><span class="status ${esc(t.status)}">${esc(t.status)}</span></td>
+      <td>${esc(duration(t.elapsedMs))}</td>
+      <td>${esc(t.services.join(", "))}</td>
+      <td>${t.errors ? `<b class="errors">${t.errors}</b>` : ""}</td>
+    </tr>`).join("");
+  $("#tasks-empty").hidden = tasks.length > 0;
+}
+
+$("#tasks tbody").addEventListener("click", (event) => {
+  const row = event.target.closest("tr.task");
+  if (row) openTask(row.dataset.root);
+});
+
+$("#filters").addEventListener("submit", (event) => {
+  event.preventDefault();
+  loadTasks();
+});
+
+// ---- the tree --------------------------------------------------------------------------------------------------
+
+async function openTask(root) {
+  if (root !== state.root) {
+    state.collapsed.clear();
+    state.selected = null;
+    state.fresh.clear();
+  }
+  state.root = root;
+  history.replaceState(null, "", "#task=" + encodeURIComponent(root));
+  document.querySelectorAll("#tasks tr.task").forEach((row) => row.classList.toggle("selected", row.dataset.root === root));
+  await loadTree();
+}
+
+async function loadTree() {
+  if (!state.root) return;
+  try {
+    state.tree = await getJson("/api/tree/" + encodeURIComponent(state.root));
+  } catch (error) {
+    $("#tree").innerHTML = `<p class="empty">${esc(error.message)}</p>`;
+    return;
+  }
+  renderTree();
+}
+
+function renderTree() {
+  const tree = state.tree;
+  $("#tree-toolbar").hidden = false;
+  $("#tree-info").textContent = `${tree.recordCount} records` + (tree.truncated ? " (truncated)" : "");
+  $("#tree").innerHTML = scopeHtml(tree.root, true);
+  applyLevel();
+  state.fresh.clear();
+}
+
+function scopeHtml(scope, isRoot) {
+  const where = isRoot || scope.imported ? scope.services.map((s) => esc(s)).join(", ") + " @ " + scope.hostnames.map((h) => esc(h)).join(", ") : "";
+  const header = `
+    <div class="scope-header">
+      <span class="toggle"></span>
+      <span class="title">${scope.title !== null ? esc(scope.title) : "<i>(its opening record is missing)</i>"}</span>
+      <span class="status ${esc(scope.status)}">${esc(scope.status)}</span>
+      <span class="meta">${esc(duration(scope.elapsedMs))}</span>
+      ${where ? `<span class="meta">${where}</span>` : ""}
+      ${scope.imported ? '<span class="imported">imported</span>' : ""}
+    </div>`;
+  const items = scope.items.map((item) => {
+    if (item.gap) {
+      const g = item.gap;
+      return `<div class="gap">⋯ ${g.missing} record${g.missing === 1 ? "" : "s"} missing here (seq ${g.after + 1}${g.missing > 1 ? "–" + (g.before - 1) : ""})</div>`;
+    }
+    if (item.record) return recordHtml(item.record);
+    return scopeHtml(item.scope, false);
+  }).join("");
+  const collapsed = state.collapsed.has(scope.id) ? " collapsed" : "";
+  return `<div class="scope${collapsed}" data-scope="${esc(scope.id)}" data-errors="${scope.hasErrors}">${header}<div class="scope-body">${items}</div></div>`;
+}
+
+function recordHtml(r) {
+  const classes = ["record", "level-" + r.level];
+  if (state.selected === r.id) classes.push("selected");
+  if (state.fresh.has(r.key)) classes.push("fresh");
+  window.__records = window.__records || new Map();
+  window.__records.set(r.id, r);
+  return `<div class="${classes.join(" ")}" data-record="${esc(r.id)}" data-level="${r.level}">
+    <span class="time">${esc(time(r.created))}</span><span class="level">${esc(r.levelName)}</span><span class="logger">${esc(r.logger)}</span><span class="message">${esc(r.message)}</span></div>`;
+}
+
+function applyLevel() {
+  document.querySelectorAll("#tree .record").forEach((el) => el.classList.toggle("hidden-level", Number(el.dataset.level) < state.minLevel));
+}
+
+$("#tree").addEventListener("click", (event) => {
+  const header = event.target.closest(".scope-header");
+  if (header) {
+    const scope = header.parentElement;
+    scope.classList.toggle("collapsed");
+    if (scope.classList.contains("collapsed")) state.collapsed.add(scope.dataset.scope);
+    else state.collapsed.delete(scope.dataset.scope);
+    return;
+  }
+  const record = event.target.closest(".record");
+  if (record) showDetails(record.dataset.record, record);
+});
+
+function setAll(collapse, keep) {
+  document.querySelectorAll("#tree .scope").forEach((scope) => {
+    const fold = collapse && !(keep && keep(scope));
+    scope.classList.toggle("collapsed", fold);
+    if (fold) state.collapsed.add(scope.dataset.scope);
+    else state.collapsed.delete(scope.dataset.scope);
+  });
+}
+
+$("#expand-all").addEventListener("click", () => setAll(false));
+$("#collapse-all").addEventListener("click", () => setAll(true, (scope) => scope.parentElement.id === "tree"));
+$("#errors-only").addEventListener("click", () => setAll(true, (scope) => scope.dataset.errors === "true"));
+$("#tree-level").addEventListener("change", (event) => {
+  state.minLevel = Number(event.target.value);
+  applyLevel();
+});
+
+// ---- a record's details ----------------------------------------------------------------------------------------
+
+function showDetails(id, element) {
+  const r = window.__records.get(id);
+  if (!r) return;
+  state.selected = id;
+  document.querySelectorAll("#tree .record.selected").forEach((el) => el.classList.remove("selected"));
+  element.classList.add("selected");
+  $("#details-title").textContent = `${r.levelName} ${r.logger}: ${r.message}`;
+  $("#details-json").textContent = JSON.stringify(r.record, null, 2);
+  $("#details").hidden = false;
+}
+
+$("#details-close").addEventListener("click", () => {
+  $("#details").hidden = true;
+});
+
+// ---- live ------------------------------------------------------------------------------------------------------
+
+let treeTimer = null;
+let listTimer = null;
+
+function connectLive() {
+  const source = new EventSource("/api/live");
+  source.onopen = () => $("#live").classList.replace("off", "on");
+  source.onerror = () => $("#live").classList.replace("on", "off");
+  source.onmessage = (event) => {
+    const r = JSON.parse(event.data);
+    if (state.root && r.rootId === state.root) {
+      if (r.key) state.fresh.add(r.key);
+      clearTimeout(treeTimer);
+      treeTimer = setTimeout(loadTree, 150);
+    }
+    clearTimeout(listTimer);
+    listTimer = setTimeout(loadTasks, 1000);
+  };
+}
+
+// ---- start -----------------------------------------------------------------------------------------------------
+
+(async function start() {
+  connectLive();
+  await loadTasks();
+  const match = /#task=([^&]+)/.exec(location.hash);
+  if (match) await openTask(decodeURIComponent(match[1]));
+})();

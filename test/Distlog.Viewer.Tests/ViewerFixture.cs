@@ -1,0 +1,77 @@
+using Distlog.Daemon;
+using Distlog.Daemon.Configuration;
+using Distlog.Tests.Shared;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+using Xunit;
+
+namespace Distlog.Viewer.Tests;
+
+/// <summary>
+/// One real distlogd (SQLite store, viewer on a free loopback port) holding the cross-process demo's records and
+/// the seed's tutorial, and one headless Chromium — Debian's, launched by Playwright (nothing is downloaded).
+/// </summary>
+public sealed class ViewerFixture : IAsyncLifetime
+{
+    public const string Chromium = "/usr/bin/chromium";
+    private readonly string _folder = Directory.CreateTempSubdirectory("distlog-viewer-").FullName;
+    private IPlaywright? _playwright;
+
+    internal DaemonHost Daemon { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public string Address => Daemon.ViewerAddress!;
+
+    /// <summary>The demo's root task id.</summary>
+    public string DemoRoot { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var config = ConfigLoader.Parse(
+            $"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\nviewer: http://127.0.0.1:0\nplugins:\n  - type: sqlite\n    path: {_folder}/store.db\n",
+            "test.yaml");
+        Daemon = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
+        await Daemon.StartAsync();
+
+        var demo = ChildProcess.RunProject("samples/CrossProcess", "Distlog.Samples.CrossProcess", Daemon.Endpoints[0]);
+        Assert.True(demo.ExitCode == 0, demo.Stderr);
+        DemoRoot = demo.Stdout.Trim().Split(' ')[^1];
+        var tutorial = ChildProcess.RunProject("samples/Tutorial", "Distlog.Samples.Tutorial", Daemon.Endpoints[0]);
+        Assert.True(tutorial.ExitCode == 0, tutorial.Stderr);
+        WaitForStored(20);
+
+        if (!File.Exists(Chromium))
+        {
+            throw new InvalidOperationException($"{Chromium} is missing: run ./scripts/test.sh, which installs Debian's chromium");
+        }
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+    }
+
+    /// <summary>Waits until the store holds <paramref name="count"/> records in all.</summary>
+    public void WaitForStored(long count)
+    {
+        using var tick = new ManualResetEventSlim();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Daemon.Statistics.Plugins[0].Handled < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the store has {Daemon.Statistics.Plugins[0].Handled} of {count} records");
+            tick.Wait(20); // polling the daemon's counter: there is no event to wait on
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        await Daemon.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}

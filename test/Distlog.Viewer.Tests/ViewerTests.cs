@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace Distlog.Viewer.Tests;
+
+/// <summary>The real page in headless Chromium, against a real daemon: what the page shows is what is asserted.</summary>
+public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFixture>, IAsyncLifetime
+{
+    private IPage _page = null!;
+
+    public async Task InitializeAsync()
+    {
+        _page = await fixture.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1500, Height = 900 } });
+        SetDefaultExpectTimeout(10_000);
+    }
+
+    public async Task DisposeAsync() => await _page.CloseAsync();
+
+    private ILocator Task(string title) => _page.Locator("#tasks tr.task", new() { HasText = title });
+
+    private ILocator Scope(string title) => _page.Locator(".scope", new() { Has = _page.Locator("> .scope-header .title", new() { HasTextString = title }) });
+
+    private ILocator Record(string message) => _page.Locator(".record", new() { HasText = message });
+
+    [Fact]
+    public async Task DemoTask_OpensAsOneTreeAcrossBothProcesses_AndFoldsAndUnfolds()
+    {
+        await _page.GotoAsync(fixture.Address);
+        await Task("order 42").ClickAsync();
+
+        await Expect(Scope("price lookup for widget").Locator("> .scope-header .imported")).ToBeVisibleAsync();
+        await Expect(Scope("price lookup for widget").Locator("> .scope-header")).ToContainTextAsync("pricing");
+        await Expect(Record("reading the price list")).ToBeVisibleAsync();
+        await Expect(Record("pricing answered 7.50")).ToBeVisibleAsync();
+
+        // Fold the call to the other process: its records and subtasks go out of sight, the rest stays.
+        await Scope("ask pricing for widget").Locator("> .scope-header").ClickAsync();
+        await Expect(Record("reading the price list")).ToBeHiddenAsync();
+        await Expect(Record("pricing answered 7.50")).ToBeHiddenAsync();
+        await Expect(Record("stock low for widget")).ToBeVisibleAsync();
+
+        await Scope("ask pricing for widget").Locator("> .scope-header").ClickAsync();
+        await Expect(Record("reading the price list")).ToBeVisibleAsync();
+
+        await _page.ClickAsync("#collapse-all");
+        await Expect(Record("validating the basket")).ToBeVisibleAsync(); // the root stays open
+        await Expect(Record("discount 10% applied")).ToBeHiddenAsync();
+        await _page.ClickAsync("#expand-all");
+        await Expect(Record("discount 10% applied")).ToBeVisibleAsync();
+
+        // The README's picture (docs/viewer.png) is taken here: DISTLOG_VIEWER_SCREENSHOT=docs/viewer.png.
+        if (Environment.GetEnvironmentVariable("DISTLOG_VIEWER_SCREENSHOT") is { } path)
+        {
+            await _page.ScreenshotAsync(new() { Path = path });
+        }
+    }
+
+    [Fact]
+    public async Task LevelFilters_NarrowTheTreeAndTheTaskList()
+    {
+        await _page.GotoAsync(fixture.Address);
+        await Expect(Task("toplevel")).ToBeVisibleAsync();
+        await Task("order 42").ClickAsync();
+        await Expect(Record("validating the basket")).ToBeVisibleAsync();
+
+        await _page.SelectOptionAsync("#tree-level", "30");
+        await Expect(_page.Locator("#tree .record:visible")).ToHaveCountAsync(1);
+        await Expect(Record("stock low for widget")).ToBeVisibleAsync();
+
+        // The list keeps the tasks that have a warning or worse: the demo, not the tutorial.
+        await _page.SelectOptionAsync("#filters select[name=level]", "WARNING");
+        await _page.ClickAsync("#filters button[type=submit]");
+        await Expect(Task("toplevel")).ToHaveCountAsync(0);
+        await Expect(Task("order 42")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task RecordDetails_OpenOnClick_WithTheWholeRecord()
+    {
+        await _page.GotoAsync($"{fixture.Address}/#task={fixture.DemoRoot}");
+        await Record("discount 10% applied").ClickAsync();
+
+        await Expect(_page.Locator("#details")).ToBeVisibleAsync();
+        await Expect(_page.Locator("#details-title")).ToContainTextAsync("discount 10% applied");
+        await Expect(_page.Locator("#details-json")).ToContainTextAsync("\"customer\": \"leo\"");
+        await Expect(_page.Locator("#details-json")).ToContainTextAsync("\"service\": \"pricing\"");
+    }
+
+    [Fact]
+    public async Task LiveRecord_AppearsInATaskThatIsStillRunning_WithoutReload()
+    {
+        using var factory = LoggerFactory.Create(b => b.AddDistlog(fixture.Daemon.Endpoints[0], o => o.ServiceName = "live").SetMinimumLevel(LogLevel.Information));
+        var logger = factory.CreateLogger("Live");
+        long before = fixture.Daemon.Statistics.Plugins[0].Handled;
+        using var job = logger.BeginTask("long job");
+        logger.LogInformation("step one");
+        fixture.WaitForStored(before + 2);
+
+        await _page.GotoAsync($"{fixture.Address}/#task={job.Id}");
+        await Expect(Record("step one")).ToBeVisibleAsync();
+        await Expect(_page.Locator("#tree > .scope > .scope-header .status")).ToHaveTextAsync("running");
+        await Expect(_page.Locator("#live")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bon\\b"));
+
+        logger.LogWarning("step two arrived live");
+
+        await Expect(Record("step two arrived live")).ToBeVisibleAsync();
+        await Expect(_page.Locator("#tree > .scope > .scope-header .status")).ToHaveTextAsync("running");
+    }
+}

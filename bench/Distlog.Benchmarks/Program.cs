@@ -5,6 +5,14 @@ using Distlog.Benchmarks;
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- throughput [records]              (client → PULL socket)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- daemon-throughput [records]       (client → distlogd → file, beside rsyslog)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- store-throughput [records]        (distlogd → each store, beside its raw rate)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- viewer [tasks] [tree-records]     (the web viewer on a big store, in chromium)
+if (args.Length > 0 && args[0] == "viewer")
+{
+    return await ViewerBenchmark.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10_000);
+}
+
 if (args.Length > 0 && args[0] == "store-throughput")
 {
     return StoreThroughputHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);

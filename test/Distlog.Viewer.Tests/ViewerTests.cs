@@ -108,4 +108,46 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
         await Expect(Record("step two arrived live")).ToBeVisibleAsync();
         await Expect(_page.Locator("#tree > .scope > .scope-header .status")).ToHaveTextAsync("running");
     }
+
+    [Fact]
+    public async Task BigTree_OpensFolded_UnfoldsOnDemand_AndPathToErrorsOpensOnlyTheFailingBranch()
+    {
+        using var factory = LoggerFactory.Create(b => b.AddDistlog(fixture.Daemon.Endpoints[0], o => o.ServiceName = "batch").SetMinimumLevel(LogLevel.Information));
+        var logger = factory.CreateLogger("Batch");
+        long before = fixture.Daemon.Statistics.Plugins[0].Handled;
+        string root;
+        using (var job = logger.BeginTask("nightly import"))
+        {
+            root = job.Id;
+            foreach (string part in (string[])["customers", "orders", "invoices"])
+            {
+                using var sub = logger.BeginSubtask("import {Part}", null, part);
+                for (int i = 0; i < 700; i++)
+                {
+                    logger.LogInformation("{Part} row {Row}", part, i);
+                }
+
+                if (part == "orders")
+                {
+                    logger.LogError("order 17 is broken");
+                }
+            }
+        }
+
+        fixture.WaitForStored(before + 2 + (3 * 702) + 1);
+        await _page.GotoAsync($"{fixture.Address}/#task={root}");
+
+        // Over 2,000 records: the subtasks open folded, their lines not even made yet.
+        await Expect(Scope("import orders")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("collapsed"));
+        await Expect(Record("orders row 5 ")).ToHaveCountAsync(0);
+
+        await Scope("import customers").Locator("> .scope-header").ClickAsync();
+        await Expect(Record("customers row 699")).ToBeAttachedAsync();
+        await Expect(Record("customers row 0")).ToBeVisibleAsync();
+
+        await _page.ClickAsync("#errors-only");
+        await Expect(Record("order 17 is broken")).ToBeVisibleAsync();
+        await Expect(Scope("import customers")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("collapsed"));
+        await Expect(Scope("import invoices")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("collapsed"));
+    }
 }

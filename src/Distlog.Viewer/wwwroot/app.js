@@ -3,7 +3,11 @@
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
-const state = { root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set() };
+const state = { root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), opened: false };
+
+// A big tree opens with its subtasks folded, and a folded scope's lines are made only when it is unfolded, so the
+// first picture of a tree of ten thousand records comes at once.
+const FOLD_ABOVE = 2000;
 
 function esc(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -72,6 +76,7 @@ async function openTask(root) {
     state.collapsed.clear();
     state.selected = null;
     state.fresh.clear();
+    state.opened = false;
   }
   state.root = root;
   history.replaceState(null, "", "#task=" + encodeURIComponent(root));
@@ -90,8 +95,19 @@ async function loadTree() {
   renderTree();
 }
 
+function walk(scope, visit) {
+  visit(scope);
+  for (const item of scope.items) if (item.scope) walk(item.scope, visit);
+}
+
 function renderTree() {
   const tree = state.tree;
+  if (!state.opened) {
+    state.opened = true;
+    if (tree.recordCount > FOLD_ABOVE) walk(tree.root, (scope) => { if (scope.depth > 0) state.collapsed.add(scope.id); });
+  }
+  state.scopes.clear();
+  walk(tree.root, (scope) => state.scopes.set(scope.id, scope));
   $("#tree-toolbar").hidden = false;
   $("#tree-info").textContent = `${tree.recordCount} records` + (tree.truncated ? " (truncated)" : "");
   $("#tree").innerHTML = scopeHtml(tree.root, true);
@@ -110,7 +126,13 @@ function scopeHtml(scope, isRoot) {
       ${where ? `<span class="meta">${where}</span>` : ""}
       ${scope.imported ? '<span class="imported">imported</span>' : ""}
     </div>`;
-  const items = scope.items.map((item) => {
+  const folded = state.collapsed.has(scope.id);
+  const body = folded ? `<div class="scope-body" data-lazy="1"></div>` : `<div class="scope-body">${itemsHtml(scope)}</div>`;
+  return `<div class="scope${folded ? " collapsed" : ""}" data-scope="${esc(scope.id)}" data-errors="${scope.hasErrors}">${header}${body}</div>`;
+}
+
+function itemsHtml(scope) {
+  return scope.items.map((item) => {
     if (item.gap) {
       const g = item.gap;
       return `<div class="gap">⋯ ${g.missing} record${g.missing === 1 ? "" : "s"} missing here (seq ${g.after + 1}${g.missing > 1 ? "–" + (g.before - 1) : ""})</div>`;
@@ -118,8 +140,17 @@ function scopeHtml(scope, isRoot) {
     if (item.record) return recordHtml(item.record);
     return scopeHtml(item.scope, false);
   }).join("");
-  const collapsed = state.collapsed.has(scope.id) ? " collapsed" : "";
-  return `<div class="scope${collapsed}" data-scope="${esc(scope.id)}" data-errors="${scope.hasErrors}">${header}<div class="scope-body">${items}</div></div>`;
+}
+
+function unfold(element) {
+  element.classList.remove("collapsed");
+  state.collapsed.delete(element.dataset.scope);
+  const body = element.querySelector(":scope > .scope-body");
+  if (body.dataset.lazy) {
+    delete body.dataset.lazy;
+    body.innerHTML = itemsHtml(state.scopes.get(element.dataset.scope));
+    applyLevel();
+  }
 }
 
 function recordHtml(r) {
@@ -133,34 +164,37 @@ function recordHtml(r) {
 }
 
 function applyLevel() {
-  document.querySelectorAll("#tree .record").forEach((el) => el.classList.toggle("hidden-level", Number(el.dataset.level) < state.minLevel));
+  const tree = $("#tree");
+  if (state.minLevel === 0 && !tree.querySelector(".record.hidden-level")) return;
+  tree.querySelectorAll(".record").forEach((el) => el.classList.toggle("hidden-level", Number(el.dataset.level) < state.minLevel));
 }
 
 $("#tree").addEventListener("click", (event) => {
   const header = event.target.closest(".scope-header");
   if (header) {
     const scope = header.parentElement;
-    scope.classList.toggle("collapsed");
-    if (scope.classList.contains("collapsed")) state.collapsed.add(scope.dataset.scope);
-    else state.collapsed.delete(scope.dataset.scope);
+    if (scope.classList.contains("collapsed")) {
+      unfold(scope);
+    } else {
+      scope.classList.add("collapsed");
+      state.collapsed.add(scope.dataset.scope);
+    }
     return;
   }
   const record = event.target.closest(".record");
   if (record) showDetails(record.dataset.record, record);
 });
 
-function setAll(collapse, keep) {
-  document.querySelectorAll("#tree .scope").forEach((scope) => {
-    const fold = collapse && !(keep && keep(scope));
-    scope.classList.toggle("collapsed", fold);
-    if (fold) state.collapsed.add(scope.dataset.scope);
-    else state.collapsed.delete(scope.dataset.scope);
-  });
+// Folds every scope the rule says to (from the tree's data, so folded-away scopes count too), then draws again.
+function foldWhere(fold) {
+  state.collapsed.clear();
+  walk(state.tree.root, (scope) => { if (fold(scope)) state.collapsed.add(scope.id); });
+  renderTree();
 }
 
-$("#expand-all").addEventListener("click", () => setAll(false));
-$("#collapse-all").addEventListener("click", () => setAll(true, (scope) => scope.parentElement.id === "tree"));
-$("#errors-only").addEventListener("click", () => setAll(true, (scope) => scope.dataset.errors === "true"));
+$("#expand-all").addEventListener("click", () => foldWhere(() => false));
+$("#collapse-all").addEventListener("click", () => foldWhere((scope) => scope.depth > 0));
+$("#errors-only").addEventListener("click", () => foldWhere((scope) => !scope.hasErrors && scope.depth > 0));
 $("#tree-level").addEventListener("change", (event) => {
   state.minLevel = Number(event.target.value);
   applyLevel();
@@ -208,7 +242,7 @@ function connectLive() {
 
 (async function start() {
   connectLive();
-  await loadTasks();
+  // A task named in the address opens at once; the list fills in beside it.
   const match = /#task=([^&]+)/.exec(location.hash);
-  if (match) await openTask(decodeURIComponent(match[1]));
+  await Promise.all([loadTasks(), match ? openTask(decodeURIComponent(match[1])) : null]);
 })();

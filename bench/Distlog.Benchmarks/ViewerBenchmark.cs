@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using Distlog.Plugins;
+using Distlog.Protocol;
+using Distlog.Store.Sqlite;
+using Distlog.Viewer;
+using Microsoft.Playwright;
+
+namespace Distlog.Benchmarks;
+
+/// <summary>
+/// How fast the viewer answers a big store, in a real browser (Debian's chromium through Playwright): a SQLite store
+/// with <c>tasks</c> small tasks (enter, one record, exit) and one task of <c>treeRecords</c> records in 100
+/// subtasks. Reported: the page from navigation to the task list shown, and from navigation to the big tree's last
+/// record shown; the median of five, after one warm-up. Target of issue 6: the first tree in under 1 s.
+/// </summary>
+internal static class ViewerBenchmark
+{
+    public static async Task<int> RunAsync(int tasks, int treeRecords)
+    {
+        string dir = Directory.CreateTempSubdirectory("viewer-bench-").FullName;
+        try
+        {
+            var settings = new PluginSettings("bench", 1, new Dictionary<string, (string?, int)>
+            {
+                ["path"] = ($"{dir}/store.db", 1), ["max_age"] = ("0", 1), ["max_size"] = ("0", 1), ["retention_interval"] = ("0s", 1),
+            });
+            await using var plugin = new SqlitePlugin(settings);
+            var watch = Stopwatch.StartNew();
+            string bigRoot = await FillAsync(plugin, tasks, treeRecords);
+            Console.WriteLine($"store: {tasks:N0} tasks of 3 records and one of {treeRecords:N0} records, written in {watch.Elapsed.TotalSeconds:N1} s");
+
+            await using var viewer = await ViewerServer.StartAsync("http://127.0.0.1:0", plugin.Store, new LiveFeed());
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"] });
+            var page = await browser.NewPageAsync();
+
+            double list = await MedianAsync(async () =>
+            {
+                await page.GotoAsync("about:blank");
+                var start = Stopwatch.StartNew();
+                await page.GotoAsync(viewer.Address);
+                await page.Locator("#tasks tr.task").First.WaitForAsync();
+                return start.Elapsed.TotalMilliseconds;
+            });
+            double tree = await MedianAsync(async () =>
+            {
+                await page.GotoAsync("about:blank");
+                var start = Stopwatch.StartNew();
+                await page.GotoAsync($"{viewer.Address}/#task={bigRoot}");
+                await page.Locator(".record", new() { HasText = $"step {treeRecords - 1} " }).WaitForAsync(new() { Timeout = 60_000 });
+                return start.Elapsed.TotalMilliseconds;
+            });
+            // VIEWER_PROFILE=1 also prints where the browser spends the big tree's time.
+            if (Environment.GetEnvironmentVariable("VIEWER_PROFILE") is not null)
+            {
+                var parts = await page.EvaluateAsync<double[]>($$"""
+                    async () => {
+                      const t0 = performance.now(); const r = await fetch('/api/tree/{{bigRoot}}'); const txt = await r.text();
+                      const t1 = performance.now(); const j = JSON.parse(txt); const t2 = performance.now();
+                      state.root = '{{bigRoot}}'; state.tree = j; renderTree(); const t3 = performance.now();
+                      await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0))); const t4 = performance.now();
+                      return [t1 - t0, t2 - t1, t3 - t2, t4 - t3, txt.length];
+                    }
+                    """);
+                Console.WriteLine($"fetch {parts[0]:N0} ms, parse {parts[1]:N0} ms, render {parts[2]:N0} ms, layout {parts[3]:N0} ms, {parts[4]:N0} bytes");
+            }
+
+            using var http = new HttpClient { BaseAddress = new Uri(viewer.Address) };
+            double api = await MedianAsync(async () =>
+            {
+                var start = Stopwatch.StartNew();
+                (await http.GetAsync($"/api/tree/{bigRoot}")).EnsureSuccessStatusCode();
+                return start.Elapsed.TotalMilliseconds;
+            });
+
+            Console.WriteLine("| what | median ms |");
+            Console.WriteLine("|---|---:|");
+            Console.WriteLine($"| page loaded, task list shown (100 newest of {tasks:N0} tasks) | {list:N0} |");
+            Console.WriteLine($"| page loaded, tree of {treeRecords:N0} records shown to its last record | {tree:N0} |");
+            Console.WriteLine($"| /api/tree of that task alone (JSON) | {api:N0} |");
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task<double> MedianAsync(Func<Task<double>> measure)
+    {
+        await measure();
+        var times = new List<double>();
+        for (int i = 0; i < 5; i++)
+        {
+            times.Add(await measure());
+        }
+
+        return times.Order().ElementAt(2);
+    }
+
+    /// <summary>The small tasks first, then the big one, so the big one is the newest.</summary>
+    private static async Task<string> FillAsync(SqlitePlugin plugin, int tasks, int treeRecords)
+    {
+        double now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 - 3600;
+        var batch = new List<ReceivedRecord>(5000);
+        async Task AddAsync(LogRecord record)
+        {
+            batch.Add(new ReceivedRecord('P', record, DateTimeOffset.UtcNow));
+            if (batch.Count == 5000)
+            {
+                await plugin.HandleAsync(batch, CancellationToken.None);
+                batch.Clear();
+            }
+        }
+
+        LogRecord Make(string scope, long seq, string message, double created, TaskBoundary? boundary = null, int level = Levels.Info) => new()
+        {
+            Name = "Bench", Msg = message, Message = message, LevelNo = level, LevelName = Levels.NameOf(level), Created = created,
+            Hostname = "bench-host", Service = "bench", Process = 1,
+            Context = new RecordContext(TaskKey.Format(seq, scope), []), Task = boundary,
+        };
+
+        for (int t = 0; t < tasks; t++)
+        {
+            string root = Guid.NewGuid().ToString();
+            double at = now + (t * 0.01);
+            await AddAsync(Make(root, 0, $"request {t}", at, new TaskBoundary(TaskBoundary.Enter, TaskBoundary.Running, null)));
+            await AddAsync(Make(root, 1, "working", at + 0.001, level: t % 50 == 0 ? Levels.Error : Levels.Info));
+            await AddAsync(Make(root, 2, $"DONE request {t}", at + 0.002, new TaskBoundary(TaskBoundary.Exit, TaskBoundary.Succeeded, 2)));
+        }
+
+        string big = Guid.NewGuid().ToString();
+        double start = now + (tasks * 0.01) + 1;
+        await AddAsync(Make(big, 0, "big job", start, new TaskBoundary(TaskBoundary.Enter, TaskBoundary.Running, null)));
+        int perSubtask = Math.Max(1, (treeRecords - 2) / 100);
+        for (int i = 0; i < treeRecords - 2; i++)
+        {
+            int sub = (i / perSubtask) + 1;
+            string scope = $"{big}/{sub}";
+            await AddAsync(Make(scope, (i % perSubtask) + 1, $"step {i} of subtask {sub}", start + (i * 0.0001)));
+        }
+
+        await AddAsync(Make(big, 1, $"step {treeRecords - 1} done", start + treeRecords * 0.0001, new TaskBoundary(TaskBoundary.Exit, TaskBoundary.Succeeded, 1000)));
+        if (batch.Count > 0)
+        {
+            await plugin.HandleAsync(batch, CancellationToken.None);
+        }
+
+        return big;
+    }
+}

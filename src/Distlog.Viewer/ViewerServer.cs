@@ -156,12 +156,15 @@ public sealed class ViewerServer : IAsyncDisposable
             http.Response.ContentType = "text/event-stream";
             http.Response.Headers.CacheControl = "no-cache";
             using var subscription = feed.Subscribe();
-            await http.Response.WriteAsync(": live\n\n", http.RequestAborted).ConfigureAwait(false);
-            await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+
+            // An open page must not hold the daemon's stop: the stream ends when the server stops, too.
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, app.Lifetime.ApplicationStopping);
             var reader = subscription.Reader;
             try
             {
-                while (await reader.WaitToReadAsync(http.RequestAborted).ConfigureAwait(false))
+                await http.Response.WriteAsync(": live\n\n", ended.Token).ConfigureAwait(false);
+                await http.Response.Body.FlushAsync(ended.Token).ConfigureAwait(false);
+                while (await reader.WaitToReadAsync(ended.Token).ConfigureAwait(false))
                 {
                     using var buffer = new MemoryStream();
                     while (reader.TryRead(out var item))
@@ -182,14 +185,14 @@ public sealed class ViewerServer : IAsyncDisposable
 
                     if (buffer.Length > 0)
                     {
-                        await http.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), http.RequestAborted).ConfigureAwait(false);
-                        await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+                        await http.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ended.Token).ConfigureAwait(false);
+                        await http.Response.Body.FlushAsync(ended.Token).ConfigureAwait(false);
                     }
                 }
             }
             catch (OperationCanceledException)
             {
-                // The page went away.
+                // The page went away, or the daemon is stopping.
             }
         });
     }

@@ -1,0 +1,74 @@
+using System.Text;
+using Distlog.Daemon;
+using Distlog.Daemon.Configuration;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace Distlog.Viewer.Tests;
+
+/// <summary>The live stream of the API itself, without a browser.</summary>
+public sealed class LiveApiTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("distlog-live-").FullName;
+
+    [Fact]
+    public async Task Live_StreamsEachRecordAsItArrives_AndEndsWhenTheDaemonStops()
+    {
+        var config = ConfigLoader.Parse(
+            $"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\nviewer: http://127.0.0.1:0\nplugins:\n  - type: sqlite\n    path: {_folder}/store.db\n",
+            "test.yaml");
+        var daemon = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
+        await daemon.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(daemon.ViewerAddress!) };
+        using var response = await http.GetAsync("/api/live", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        Assert.Equal(": live", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoints[0]).SetMinimumLevel(LogLevel.Information)))
+        {
+            factory.CreateLogger("Live").LogWarning("disk {Percent}% full", 91);
+        }
+
+        string? line;
+        do
+        {
+            line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        while (line is not null && !line.StartsWith("data: ", StringComparison.Ordinal));
+
+        Assert.NotNull(line);
+        using var json = System.Text.Json.JsonDocument.Parse(line["data: ".Length..]);
+        Assert.Equal("disk 91% full", json.RootElement.GetProperty("message").GetString());
+        Assert.Equal("WARNING", json.RootElement.GetProperty("levelName").GetString());
+
+        // An open page does not hold the daemon's stop: its stream ends.
+        var stop = daemon.StopAsync(TimeSpan.FromSeconds(30));
+        Assert.Null(await ReadToEndOfStreamAsync(reader).WaitAsync(TimeSpan.FromSeconds(20)));
+        await stop.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    private static async Task<string?> ReadToEndOfStreamAsync(StreamReader reader)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                _ = line;
+            }
+        }
+        catch (IOException)
+        {
+            // The server closed the connection: the stream has ended as well.
+        }
+
+        return null;
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}

@@ -219,6 +219,7 @@ $("#details-close").addEventListener("click", () => {
 
 // ---- live ------------------------------------------------------------------------------------------------------
 
+// Refreshes are throttled, not debounced: while records keep coming, the tree and the list still move.
 let treeTimer = null;
 let listTimer = null;
 
@@ -230,11 +231,9 @@ function connectLive() {
     const r = JSON.parse(event.data);
     if (state.root && r.rootId === state.root) {
       if (r.key) state.fresh.add(r.key);
-      clearTimeout(treeTimer);
-      treeTimer = setTimeout(loadTree, 150);
+      treeTimer ??= setTimeout(() => { treeTimer = null; loadTree(); }, 300);
     }
-    clearTimeout(listTimer);
-    listTimer = setTimeout(loadTasks, 1000);
+    listTimer ??= setTimeout(() => { listTimer = null; loadTasks(); }, 1000);
   };
 }
 

@@ -99,21 +99,24 @@ internal static class DaemonThroughputHarness
         });
 
     /// <summary>The daemon alone, as rsyslog is measured: the sender pushes ready-made batches of one record.</summary>
-    private static void RawDistlogd(string name, int records) =>
+    /// <remarks>The socket lives until the daemon has written everything: NetMQ may drop the last write of a socket
+    /// closed with it still pending, which would make the run look incomplete.</remarks>
+    private static void RawDistlogd(string name, int records)
+    {
+        byte[] record = Encoding.UTF8.GetBytes(JsonLine());
+        const int perBatch = 100;
+        var body = new byte[perBatch * (record.Length + 4)];
+        for (int i = 0; i < perBatch; i++)
+        {
+            Protocol.BatchFormat.WriteLength(body.AsSpan(i * (record.Length + 4), 4), record.Length);
+            record.CopyTo(body, (i * (record.Length + 4)) + 4);
+        }
+
+        using var push = new NetMQ.Sockets.PushSocket();
+        push.Options.SendHighWatermark = 1000;
+        push.Options.Linger = TimeSpan.FromSeconds(30);
         ThroughDaemon(name, records, endpoint =>
         {
-            byte[] record = Encoding.UTF8.GetBytes(JsonLine());
-            const int perBatch = 100;
-            var body = new byte[perBatch * (record.Length + 4)];
-            for (int i = 0; i < perBatch; i++)
-            {
-                Protocol.BatchFormat.WriteLength(body.AsSpan(i * (record.Length + 4), 4), record.Length);
-                record.CopyTo(body, (i * (record.Length + 4)) + 4);
-            }
-
-            using var push = new NetMQ.Sockets.PushSocket();
-            push.Options.SendHighWatermark = 1000;
-            push.Options.Linger = TimeSpan.FromSeconds(30);
             push.Connect(endpoint);
             for (int sent = 0; sent < records; sent += perBatch)
             {
@@ -121,6 +124,7 @@ internal static class DaemonThroughputHarness
                 NetMQ.OutgoingSocketExtensions.SendFrame(push, body);
             }
         });
+    }
 
     /// <summary>Starts a daemon with a file plugin, runs <paramref name="send"/> against it and reports records/s
     /// from the start of sending until the file plugin has handled <paramref name="records"/>.</summary>

@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
-const state = { root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), opened: false };
+const state = { root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), records: new Map(), opened: false };
 
 // A big tree opens with its subtasks folded, and a folded scope's lines are made only when it is unfolded, so the
 // first picture of a tree of ten thousand records comes at once.
@@ -107,6 +107,7 @@ function renderTree() {
     if (tree.recordCount > FOLD_ABOVE) walk(tree.root, (scope) => { if (scope.depth > 0) state.collapsed.add(scope.id); });
   }
   state.scopes.clear();
+  state.records.clear();
   walk(tree.root, (scope) => state.scopes.set(scope.id, scope));
   $("#tree-toolbar").hidden = false;
   $("#tree-info").textContent = `${tree.recordCount} records` + (tree.truncated ? " (truncated)" : "");
@@ -157,8 +158,7 @@ function recordHtml(r) {
   const classes = ["record", "level-" + r.level];
   if (state.selected === r.id) classes.push("selected");
   if (state.fresh.has(r.key)) classes.push("fresh");
-  window.__records = window.__records || new Map();
-  window.__records.set(r.id, r);
+  state.records.set(r.id, r);
   return `<div class="${classes.join(" ")}" data-record="${esc(r.id)}" data-level="${r.level}">
     <span class="time">${esc(time(r.created))}</span><span class="level">${esc(r.levelName)}</span><span class="logger">${esc(r.logger)}</span><span class="message">${esc(r.message)}</span></div>`;
 }
@@ -203,7 +203,7 @@ $("#tree-level").addEventListener("change", (event) => {
 // ---- a record's details ----------------------------------------------------------------------------------------
 
 function showDetails(id, element) {
-  const r = window.__records.get(id);
+  const r = state.records.get(id);
   if (!r) return;
   state.selected = id;
   document.querySelectorAll("#tree .record.selected").forEach((el) => el.classList.remove("selected"));

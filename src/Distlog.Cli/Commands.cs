@@ -206,54 +206,17 @@ internal static class Commands
         : result.GetValue(s_mongodb) is not null ? $"MongoDB database {result.GetValue(s_database)}"
         : result.GetValue(s_sqlite) ?? Path.Combine("logs", "distlog.db");
 
-    private static RecordQuery Filters(ParseResult result)
+    private static readonly Dictionary<string, Option<string?>> s_filters = new(StringComparer.Ordinal)
     {
-        var context = new List<KeyValuePair<string, string>>();
-        foreach (string pair in result.GetValue(s_context) ?? [])
-        {
-            int equals = pair.IndexOf('=', StringComparison.Ordinal);
-            context.Add(equals > 0 ? new(pair[..equals], pair[(equals + 1)..]) : throw new ArgumentException($"--context wants FIELD=VALUE, got '{pair}'"));
-        }
+        ["from"] = s_from, ["to"] = s_to, ["level"] = s_level, ["maxLevel"] = s_maxLevel, ["logger"] = s_logger,
+        ["system"] = s_system, ["host"] = s_host, ["service"] = s_service, ["text"] = s_text, ["task"] = s_task,
+    };
 
-        return new RecordQuery
-        {
-            From = Time(result.GetValue(s_from), "--from"),
-            To = Time(result.GetValue(s_to), "--to"),
-            MinLevel = Level(result.GetValue(s_level), "--level"),
-            MaxLevel = Level(result.GetValue(s_maxLevel), "--max-level"),
-            LoggerPrefix = result.GetValue(s_logger),
-            System = result.GetValue(s_system) is { } system
-                ? system.Length == 1 && Topic.IsValidSystem(char.ToUpperInvariant(system[0])) ? char.ToUpperInvariant(system[0]) : throw new ArgumentException($"--system must be P, S or T, got '{system}'")
-                : null,
-            Hostname = result.GetValue(s_host),
-            Service = result.GetValue(s_service),
-            Text = result.GetValue(s_text),
-            Task = result.GetValue(s_task),
-            Context = context,
-        };
-    }
-
-    private static DateTimeOffset? Time(string? text, string option)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (PluginSettings.TryParseDuration(text, out var age) && !text.Contains(':', StringComparison.Ordinal))
-        {
-            return DateTimeOffset.UtcNow - age;
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var time)
-            ? time
-            : throw new ArgumentException($"{option} wants a time (2026-11-25T12:00Z) or an age (15m, 2h, 1d), got '{text}'");
-    }
-
-    private static int? Level(string? text, string option) =>
-        text is null ? null
-        : Levels.TryParse(text, out int level) ? level
-        : throw new ArgumentException($"{option} wants a level name (DEBUG, INFO, WARNING, ERROR, CRITICAL) or number, got '{text}'");
+    private static RecordQuery Filters(ParseResult result) => RecordQueryText.Parse(
+        name => result.GetValue(s_filters[name]),
+        result.GetValue(s_context) ?? [],
+        name => name == "context" ? s_context.Name : s_filters[name].Name,
+        assumeLocal: true);
 
     private static Style StyleOf(ParseResult result) => new(Style.ColorFor(result.GetValue(s_color)!), result.GetValue(s_utc));
 

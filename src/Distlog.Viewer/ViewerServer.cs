@@ -80,6 +80,20 @@ public sealed class ViewerServer : IAsyncDisposable
 
     private static void MapApi(WebApplication app, IRecordStore store, LiveFeed feed)
     {
+        // A filter that cannot be read is the caller's mistake: 400 with what was wrong, never a 500.
+        app.Use(async (http, next) =>
+        {
+            try
+            {
+                await next(http).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException && !http.Response.HasStarted)
+            {
+                http.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await Json(http, w => { w.WriteStartObject(); w.WriteString("error", ex.Message); w.WriteEndObject(); }).ConfigureAwait(false);
+            }
+        });
+
         app.MapGet("/api/records", async (HttpContext http) =>
         {
             var query = Parse(http.Request.Query) with { Limit = Int(http.Request.Query["limit"], 100), Cursor = http.Request.Query["cursor"] };
@@ -212,51 +226,8 @@ public sealed class ViewerServer : IAsyncDisposable
     private static int Int(string? text, int fallback) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : fallback;
 
-    /// <summary>The filters of a request; a value that cannot be read (a level named wrongly) is no filter.</summary>
-    private static RecordQuery Parse(IQueryCollection q)
-    {
-        var context = new List<KeyValuePair<string, string>>();
-        foreach (string? pair in q["context"])
-        {
-            int equals = pair?.IndexOf('=', StringComparison.Ordinal) ?? -1;
-            if (equals > 0)
-            {
-                context.Add(new(pair![..equals], pair[(equals + 1)..]));
-            }
-        }
-
-        return new RecordQuery
-        {
-            From = Time(q["from"]),
-            To = Time(q["to"]),
-            MinLevel = Level(q["level"]),
-            MaxLevel = Level(q["maxLevel"]),
-            LoggerPrefix = Text(q["logger"]),
-            System = Text(q["system"]) is { Length: 1 } s && Topic.IsValidSystem(char.ToUpperInvariant(s[0])) ? char.ToUpperInvariant(s[0]) : null,
-            Hostname = Text(q["host"]),
-            Service = Text(q["service"]),
-            Text = Text(q["text"]),
-            Task = Text(q["task"]),
-            Context = context,
-        };
-    }
-
-    private static string? Text(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    private static int? Level(string? value) => Text(value) is { } text && Levels.TryParse(text, out int level) ? level : null;
-
-    private static DateTimeOffset? Time(string? value)
-    {
-        if (Text(value) is not { } text)
-        {
-            return null;
-        }
-
-        if (!text.Contains(':', StringComparison.Ordinal) && Distlog.Plugins.PluginSettings.TryParseDuration(text, out var age))
-        {
-            return DateTimeOffset.UtcNow - age;
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
-    }
+    /// <summary>The filters of a request (<see cref="RecordQueryText"/>).</summary>
+    /// <exception cref="FormatException">A filter cannot be read; the API answers 400 with the message.</exception>
+    private static RecordQuery Parse(IQueryCollection q) =>
+        RecordQueryText.Parse(name => q[name], q["context"].OfType<string>());
 }

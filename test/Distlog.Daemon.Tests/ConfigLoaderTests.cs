@@ -20,8 +20,8 @@ public class ConfigLoaderTests
         Assert.Equal(TimeSpan.FromDays(90), config.Plugins[0].LongRetention!.Value.MaxAge);
         Assert.Equal("tcp://127.0.0.1:5012", config.StatsEndpoint);
         Assert.False(config.AcceptPickle);
-        Assert.Equal(Levels.Warning, config.Plugins[2].Match.MinLevel);
-        Assert.Equal('P', config.Plugins[2].Match.System);
+        Assert.Equal(Levels.Warning, config.Plugins[2].Match.Filter.MinLevel);
+        Assert.Equal('P', config.Plugins[2].Match.Filter.System);
         foreach (var plugin in config.Plugins)
         {
             PluginFactory.Create(plugin).DisposeAsync().AsTask().Wait();
@@ -56,7 +56,7 @@ public class ConfigLoaderTests
 
         var (match, maxAge) = Assert.Single(config.Plugins).LongRetention!.Value;
         Assert.Equal(TimeSpan.FromDays(90), maxAge);
-        Assert.Equal("Perf", match.LoggerPrefix);
+        Assert.Equal("Perf", match.Filter.LoggerPrefix);
     }
 
     [Theory]

@@ -77,6 +77,20 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     }
 
     [Fact]
+    public async Task Api_AFilterThatCannotBeRead_IsA400SayingWhy()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(fixture.Address) };
+
+        using var response = await http.GetAsync("/api/records?level=LOUD");
+        using var good = await http.GetAsync("/api/records?level=warning&context=order_id=42");
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("level wants a level name", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, good.StatusCode);
+        Assert.Contains("stock low for widget", await good.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RecordDetails_OpenOnClick_WithTheWholeRecord()
     {
         await _page.GotoAsync($"{fixture.Address}/#task={fixture.DemoRoot}");

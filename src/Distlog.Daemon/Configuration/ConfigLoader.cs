@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Distlog.Plugins;
 using Distlog.Protocol;
+using Distlog.Query;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -241,7 +242,8 @@ internal static partial class ConfigLoader
             throw new PluginConfigurationException($"{source}:{Line(node)}: 'match' must be a mapping of rules");
         }
 
-        var rule = new MatchRule();
+        var filter = new RecordQuery();
+        string? task = null;
         foreach (var (keyNode, value) in mapping.Children)
         {
             string key = Key(keyNode, source);
@@ -257,7 +259,7 @@ internal static partial class ConfigLoader
                     throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'match.context' must map context fields to values");
                 }
 
-                rule = rule with
+                filter = filter with
                 {
                     Context = fields.Children.Select(f => new KeyValuePair<string, string>(Key(f.Key, source),
                         f.Value is YamlScalarNode s ? Scalar(s, source, environment) ?? string.Empty
@@ -269,23 +271,28 @@ internal static partial class ConfigLoader
             string text = value is YamlScalarNode scalar ? Scalar(scalar, source, environment) ?? string.Empty
                 : throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'match.{key}' must be a single value");
             string where = $"{source}:{Line(keyNode)}";
-            rule = key switch
+            if (key == "task")
             {
-                "min_level" => rule with { MinLevel = Level(text, where, key) },
-                "max_level" => rule with { MaxLevel = Level(text, where, key) },
-                "logger" => rule with { LoggerPrefix = text },
-                "system" => rule with
+                task = text;
+                continue;
+            }
+
+            filter = key switch
+            {
+                "min_level" => filter with { MinLevel = Level(text, where, key) },
+                "max_level" => filter with { MaxLevel = Level(text, where, key) },
+                "logger" => filter with { LoggerPrefix = text },
+                "system" => filter with
                 {
                     System = text.Length == 1 && Topic.IsValidSystem(text[0]) ? text[0]
                         : throw new PluginConfigurationException($"{where}: 'match.system' must be P, S or T, got '{text}'"),
                 },
-                "hostname" => rule with { Hostname = text },
-                "service" => rule with { Service = text },
-                _ => rule with { Task = text },
+                "hostname" => filter with { Hostname = text },
+                _ => filter with { Service = text },
             };
         }
 
-        return rule;
+        return new MatchRule { Filter = filter, Task = task };
     }
 
     private static int Level(string text, string where, string key) =>

@@ -1,81 +1,26 @@
 using Distlog.Plugins;
-using Distlog.Protocol;
+using Distlog.Query;
 
 namespace Distlog.Daemon.Configuration;
 
 /// <summary>
 /// A plugin's declarative <c>match:</c> rules, all of which must hold: level range, logger name prefix, system,
-/// host, service, task (a task id, taking its whole subtree, or a key prefix) and equality on context fields.
+/// host, service and equality on context fields — the query model's own conditions, so a rule and a query mean the
+/// same — plus task (a task id, taking its whole subtree, or a key prefix).
 /// </summary>
-/// <remarks>Immutable; evaluated on the receiving thread, so it allocates nothing.</remarks>
+/// <remarks>Immutable; evaluated on the receiving thread. <see cref="Filter"/> holds no time range and no words, the
+/// conditions that would allocate, so a match allocates nothing.</remarks>
 internal sealed record MatchRule
 {
     public static readonly MatchRule All = new();
 
-    public int? MinLevel { get; init; }
-
-    public int? MaxLevel { get; init; }
-
-    public string? LoggerPrefix { get; init; }
-
-    public char? System { get; init; }
-
-    public string? Hostname { get; init; }
-
-    public string? Service { get; init; }
+    /// <summary>The conditions shared with the query model (never <c>From</c>, <c>To</c>, <c>Text</c> or <c>Task</c>).</summary>
+    public RecordQuery Filter { get; init; } = new();
 
     public string? Task { get; init; }
 
-    public IReadOnlyList<KeyValuePair<string, string>> Context { get; init; } = [];
-
-    public bool Matches(ReceivedRecord received)
-    {
-        var r = received.Record;
-        if (MinLevel is { } min && r.LevelNo < min)
-        {
-            return false;
-        }
-
-        if (MaxLevel is { } max && r.LevelNo > max)
-        {
-            return false;
-        }
-
-        if (LoggerPrefix is not null && !(r.Name ?? string.Empty).StartsWith(LoggerPrefix, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        if (System is { } system && received.System != system)
-        {
-            return false;
-        }
-
-        if (Hostname is not null && !string.Equals(r.Hostname, Hostname, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        if (Service is not null && !string.Equals(r.Service, Service, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        if (Task is not null && !MatchesTask(r.Context?.Key))
-        {
-            return false;
-        }
-
-        foreach (var (field, expected) in Context)
-        {
-            if (!Distlog.Query.ContextValues.Equal(r.Context, field, expected))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public bool Matches(ReceivedRecord received) =>
+        Filter.Matches(received.System, received.Record) && (Task is null || MatchesTask(received.Record.Context?.Key));
 
     private bool MatchesTask(string? key)
     {

@@ -77,7 +77,7 @@ public sealed partial class CliTests : IDisposable
         {
             var (exitCode, _, stderr) = ChildProcess.RunProject("samples/Tutorial", "Distlog.Samples.Tutorial", daemon.Endpoints[0]);
             Assert.True(exitCode == 0, stderr);
-            WaitUntil(() => daemon.Statistics.Plugins.All(p => p.Handled == 7), "both plugins to store the tutorial");
+            Wait.Until(() => daemon.Statistics.Plugins.All(p => p.Handled == 7), () => "both plugins to store the tutorial");
         }
 
         var (queryCode, json, queryError) = RunCli("query", "--sqlite", db, "--text", "toplevel", "--json");
@@ -112,7 +112,7 @@ public sealed partial class CliTests : IDisposable
             var (exitCode, stdout, stderr) = ChildProcess.RunProject("samples/CrossProcess", "Distlog.Samples.CrossProcess", daemon.Endpoints[0]);
             Assert.True(exitCode == 0, stderr);
             key = stdout.Trim().Split(' ')[^1];
-            WaitUntil(() => daemon.Statistics.Plugins[0].Handled >= 13, "the demo's records");
+            Wait.Until(() => daemon.Statistics.Plugins[0].Handled >= 13, () => "the demo's records");
         }
 
         var (code, tree, error) = RunCli("tree", key, "--sqlite", db, "--utc", "--color", "never");
@@ -304,17 +304,6 @@ public sealed partial class CliTests : IDisposable
         var host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
         await host.StartAsync();
         return host;
-    }
-
-    private static void WaitUntil(Func<bool> condition, string what)
-    {
-        using var tick = new ManualResetEventSlim();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
-            tick.Wait(20); // polling the daemon's counters: there is no event to wait on
-        }
     }
 
     /// <summary>Times, durations, hosts and ids vary from run to run; they become '#'.</summary>

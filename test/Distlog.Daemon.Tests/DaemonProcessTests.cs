@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Distlog.Tests.Shared;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace Distlog.Daemon.Tests;
@@ -71,7 +71,7 @@ public class DaemonProcessTests
             }
 
             long records = 0;
-            Assert.True(SpinWait.SpinUntil(() =>
+            Assert.True(Wait.For(() =>
             {
                 var (code, stdout, _) = Run("stats", "--endpoint", statsEndpoint);
                 if (code != 0)

@@ -2,6 +2,7 @@ using System.Text;
 using Distlog.Daemon.Tests.Support;
 using Distlog.Plugins;
 using Distlog.Protocol;
+using Distlog.Tests.Shared;
 using Microsoft.Extensions.Logging;
 using NetMQ;
 using NetMQ.Sockets;
@@ -142,8 +143,8 @@ public class DaemonTests
         Assert.Equal(2000, slow.Matched);
 
         slowGate.Release(int.MaxValue / 2);
-        Assert.True(SpinWait.SpinUntil(() => daemon.Host.Statistics.Plugins.Single(p => p.Name == "slow").Handled == 2000, TimeSpan.FromSeconds(30)));
-        Assert.True(SpinWait.SpinUntil(() => daemon.Host.Statistics.Plugins.Single(p => p.Name == "failing").Failed == 2000, TimeSpan.FromSeconds(60)));
+        Assert.True(Wait.For(() => daemon.Host.Statistics.Plugins.Single(p => p.Name == "slow").Handled == 2000, TimeSpan.FromSeconds(30)));
+        Assert.True(Wait.For(() => daemon.Host.Statistics.Plugins.Single(p => p.Name == "failing").Failed == 2000, TimeSpan.FromSeconds(60)));
         var failing = daemon.Host.Statistics.Plugins.Single(p => p.Name == "failing");
         Assert.Equal(0, failing.Handled);
         Assert.True(failing.Retries > 0);
@@ -173,7 +174,7 @@ public class DaemonTests
             }
         });
 
-        Assert.True(SpinWait.SpinUntil(() => daemon.Host.Statistics.Records > 5000, TimeSpan.FromSeconds(30)));
+        Assert.True(Wait.For(() => daemon.Host.Statistics.Records > 5000, TimeSpan.FromSeconds(30)));
         await daemon.Host.StopAsync(TimeSpan.FromSeconds(30)); // mid-stream
         await stopSending.CancelAsync();
         await sender;

@@ -1,6 +1,7 @@
 using System.Runtime.Loader;
 using Distlog.Daemon.Tests.Support;
 using Distlog.Plugins;
+using Distlog.Tests.Shared;
 using Microsoft.Extensions.Logging;
 using Xunit;
 
@@ -34,7 +35,7 @@ public class ExternalPluginTests
                 logger.LogInformation("keep two");
             }
 
-            Assert.True(SpinWait.SpinUntil(() => daemon.Host.Statistics.Plugins.Single(p => p.Name.Contains("MessageList", StringComparison.Ordinal)).Handled == 2, TimeSpan.FromSeconds(30)));
+            Assert.True(Wait.For(() => daemon.Host.Statistics.Plugins.Single(p => p.Name.Contains("MessageList", StringComparison.Ordinal)).Handled == 2, TimeSpan.FromSeconds(30)));
             Assert.Equal(["keep one", "keep two"], File.ReadAllLines(output));
         }
         finally

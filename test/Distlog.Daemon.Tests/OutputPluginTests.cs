@@ -3,6 +3,7 @@ using Distlog.Daemon.Plugins;
 using Distlog.Daemon.Tests.Support;
 using Distlog.Plugins;
 using Distlog.Protocol;
+using Distlog.Tests.Shared;
 using Microsoft.Extensions.Logging;
 using NetMQ;
 using NetMQ.Sockets;
@@ -75,7 +76,7 @@ public class OutputPluginTests
         }
 
         daemon.WaitForFileRecords(20_000, TimeSpan.FromSeconds(60));
-        Assert.True(SpinWait.SpinUntil(() => daemon.Host.Statistics.Plugins.Single(p => p.Type == "publish").Handled == 20_000, TimeSpan.FromSeconds(30)));
+        Assert.True(Wait.For(() => daemon.Host.Statistics.Plugins.Single(p => p.Type == "publish").Handled == 20_000, TimeSpan.FromSeconds(30)));
         Assert.Equal(0, daemon.Host.Statistics.Plugins.Sum(p => p.Dropped + p.Failed));
     }
 

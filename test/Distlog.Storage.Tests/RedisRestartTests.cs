@@ -1,5 +1,6 @@
 using Distlog.Plugins.Redis;
 using Distlog.Storage.Tests.Support;
+using Distlog.Tests.Shared;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using Xunit;
@@ -69,7 +70,7 @@ public sealed class RedisRestartTests : IDisposable
         }
 
         // Every record has reached the daemon, and the plugin has met the outage, before Redis comes back.
-        WaitUntil(() => daemon.Statistics.Records >= total && daemon.Statistics.Plugins[0].Retries > 0, "the daemon to receive everything while Redis is down");
+        Wait.Until(() => daemon.Statistics.Records >= total && daemon.Statistics.Plugins[0].Retries > 0, () => "the daemon to receive everything while Redis is down");
         _redis.Start();
         var stats = daemon.WaitForPlugin("redis", total, TimeSpan.FromSeconds(60));
 
@@ -77,21 +78,6 @@ public sealed class RedisRestartTests : IDisposable
         var entries = await connection.GetDatabase().StreamRangeAsync("restart");
         var numbers = entries.Select(e => RedisLayoutProbe.Message(e)).Select(m => int.Parse(m.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
         return (numbers, stats);
-    }
-
-    private static void WaitUntil(Func<bool> condition, string what)
-    {
-        using var tick = new ManualResetEventSlim();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting for " + what);
-            }
-
-            tick.Wait(20); // polling the daemon's counters: there is no event to wait on
-        }
     }
 
     public void Dispose() => _redis.Dispose();

@@ -51,16 +51,8 @@ public sealed class ViewerFixture : IAsyncLifetime
     }
 
     /// <summary>Waits until the store holds <paramref name="count"/> records in all.</summary>
-    public void WaitForStored(long count)
-    {
-        using var tick = new ManualResetEventSlim();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Daemon.Statistics.Plugins[0].Handled < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the store has {Daemon.Statistics.Plugins[0].Handled} of {count} records");
-            tick.Wait(20); // polling the daemon's counter: there is no event to wait on
-        }
-    }
+    public void WaitForStored(long count) =>
+        Wait.Until(() => Daemon.Statistics.Plugins[0].Handled >= count, () => $"the store to hold {count} records; it has {Daemon.Statistics.Plugins[0].Handled}");
 
     public async Task DisposeAsync()
     {

@@ -1,6 +1,7 @@
 using Distlog.Daemon.Configuration;
 using Distlog.Plugins;
 using Distlog.Protocol;
+using Distlog.Tests.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Distlog.Daemon.Tests.Support;
@@ -73,7 +74,7 @@ internal sealed class RunningDaemon : IAsyncDisposable
     public List<LogRecord> WaitForFileRecords(int count, TimeSpan? timeout = null)
     {
         var file = Host.Statistics.Plugins.First(p => p.Type == "file").Name;
-        bool done = SpinWait.SpinUntil(() => Host.Statistics.Plugins.First(p => p.Name == file).Handled >= count, timeout ?? TimeSpan.FromSeconds(30));
+        bool done = Wait.For(() => Host.Statistics.Plugins.First(p => p.Name == file).Handled >= count, timeout ?? TimeSpan.FromSeconds(30));
         var records = FileRecords();
         if (!done)
         {

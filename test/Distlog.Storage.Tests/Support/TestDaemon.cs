@@ -1,6 +1,7 @@
 using Distlog.Daemon;
 using Distlog.Daemon.Configuration;
 using Distlog.Plugins;
+using Distlog.Tests.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Distlog.Storage.Tests.Support;
@@ -29,22 +30,8 @@ internal static class TestDaemon
     /// <paramref name="count"/> records; fails with its counters when the timeout passes.</summary>
     public static Distlog.Daemon.Pipeline.PluginStatistics WaitForPlugin(this DaemonHost host, string plugin, long count, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        using var tick = new ManualResetEventSlim();
-        while (true)
-        {
-            var stats = host.Statistics.Plugins.First(p => p.Name == plugin);
-            if (stats.Handled + stats.Failed + stats.Dropped >= count && stats.QueueDepth == 0)
-            {
-                return stats;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"plugin {plugin}: {stats} after waiting for {count} records");
-            }
-
-            tick.Wait(20); // polling the daemon's counters: there is no event to wait on
-        }
+        Distlog.Daemon.Pipeline.PluginStatistics Stats() => host.Statistics.Plugins.First(p => p.Name == plugin);
+        Wait.Until(() => Stats() is var s && s.Handled + s.Failed + s.Dropped >= count && s.QueueDepth == 0, () => $"plugin {plugin} to take {count} records: {Stats()}", timeout);
+        return Stats();
     }
 }

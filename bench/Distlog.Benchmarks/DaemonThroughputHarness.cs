@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Distlog.Daemon;
 using Distlog.Daemon.Configuration;
+using Distlog.Tests.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Distlog.Benchmarks;
@@ -78,7 +79,7 @@ internal static class DaemonThroughputHarness
 
             stream.Flush();
             long expected = (long)records * payload.Length;
-            bool done = Poll.Until(() => File.Exists(output) && new FileInfo(output).Length >= expected, TimeSpan.FromMinutes(3));
+            bool done = Wait.For(() => File.Exists(output) && new FileInfo(output).Length >= expected, TimeSpan.FromMinutes(3));
             watch.Stop();
             Report("rsyslog, imtcp → omfile, 300-byte JSON lines", done ? records / watch.Elapsed.TotalSeconds : double.NaN, payload.Length);
         }
@@ -137,7 +138,7 @@ internal static class DaemonThroughputHarness
         {
             var watch = Stopwatch.StartNew();
             send(daemon.Endpoints[0]);
-            bool done = Poll.Until(() => daemon.Statistics.Plugins[0].Handled >= records, TimeSpan.FromMinutes(3));
+            bool done = Wait.For(() => daemon.Statistics.Plugins[0].Handled >= records, TimeSpan.FromMinutes(3));
             watch.Stop();
             long bytes = new FileInfo(Path.Combine(dir, "out.jsonl")).Length;
             Report(name, done ? records / watch.Elapsed.TotalSeconds : double.NaN, (int)(bytes / Math.Max(1, daemon.Statistics.Plugins[0].Handled)));

@@ -8,6 +8,7 @@ using Distlog.Daemon;
 using Distlog.Daemon.Configuration;
 using Distlog.Protocol;
 using Distlog.Store.Sqlite;
+using Distlog.Tests.Shared;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -267,7 +268,7 @@ internal static class StoreThroughputHarness
                     NetMQ.OutgoingSocketExtensions.SendFrame(push, batch);
                 }
 
-                bool done = Poll.Until(() => daemon.Statistics.Plugins[0].Handled >= bodies.Count, TimeSpan.FromMinutes(5));
+                bool done = Wait.For(() => daemon.Statistics.Plugins[0].Handled >= bodies.Count, TimeSpan.FromMinutes(5));
                 watch.Stop();
                 return done ? bodies.Count / watch.Elapsed.TotalSeconds : double.NaN;
             }

@@ -74,6 +74,7 @@ internal static class Commands
             }
 
             TreePrinter.Print(Console.Out, tree, StyleOf(result), result.GetValue(depth) ?? int.MaxValue);
+            await ReportSkippedAsync(store);
             return 0;
         }));
         return command;
@@ -99,6 +100,7 @@ internal static class Commands
                 Console.WriteLine(result.GetValue(json) ? Json(stored.Record) : style.Line(stored.Record));
             }
 
+            await ReportSkippedAsync(store);
             if (page.NextCursor is not null && !result.GetValue(json))
             {
                 await Console.Error.WriteLineAsync($"distlog: more records than --limit {query.Limit}");
@@ -154,6 +156,15 @@ internal static class Commands
         }
 
         return 0;
+    }
+
+    /// <summary>Says on stderr how many lines of a file were not records (they are left out, not fatal).</summary>
+    private static async Task ReportSkippedAsync(IRecordStore store)
+    {
+        if (store is JsonLinesRecordStore { Skipped: > 0 } file)
+        {
+            await Console.Error.WriteLineAsync($"distlog: {file.Skipped} line(s) of {file.Path} are not records and were left out");
+        }
     }
 
     /// <summary>Runs a command, turning what the user can fix into one line on stderr and exit code 1.</summary>

@@ -239,6 +239,9 @@ public sealed partial class CliTests : IDisposable
         var missing = RunCli("tree", "abc", "--sqlite", Path.Combine(_folder, "none.db"));
         var badLevel = RunCli("query", "--file", WriteFile(R(0, Root, "x", 0, "front")), "--level", "LOUD");
         var unknownTask = RunCli("tree", "nope", "--file", WriteFile(R(0, Root, "x", 0, "front")));
+        string damaged = WriteFile(R(0, Root, "kept", 0, "front"));
+        File.AppendAllText(damaged, "{not json\n");
+        var partly = RunCli("query", "--file", damaged, "--color", "never");
 
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("no SQLite store at", missing.Stderr, StringComparison.Ordinal);
@@ -246,6 +249,9 @@ public sealed partial class CliTests : IDisposable
         Assert.Contains("--level wants a level name", badLevel.Stderr, StringComparison.Ordinal);
         Assert.Equal(1, unknownTask.ExitCode);
         Assert.Contains("no records of task 'nope'", unknownTask.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, partly.ExitCode);
+        Assert.Contains("kept", partly.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 line(s) of", partly.Stderr, StringComparison.Ordinal);
     }
 
     public void Dispose()

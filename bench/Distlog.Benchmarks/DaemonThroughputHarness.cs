@@ -16,12 +16,18 @@ namespace Distlog.Benchmarks;
 /// </summary>
 internal static class DaemonThroughputHarness
 {
-    public static int Run(int records)
+    /// <param name="records">Records per case.</param>
+    /// <param name="only">When given, only the cases whose name contains this text run ("rsyslog" is one).</param>
+    public static int Run(int records, string? only = null)
     {
+        bool Wanted(string name) => only is null || name.Contains(only, StringComparison.OrdinalIgnoreCase);
         Console.WriteLine($"records per case: {records:N0}; cores: {Environment.ProcessorCount}");
         Console.WriteLine("| case | records/s | bytes per record written |");
         Console.WriteLine("|---|---:|---:|");
-        if (File.Exists("/usr/sbin/rsyslogd"))
+        if (!Wanted("rsyslog"))
+        {
+        }
+        else if (File.Exists("/usr/sbin/rsyslogd"))
         {
             Rsyslog(records);
         }
@@ -30,10 +36,19 @@ internal static class DaemonThroughputHarness
             Console.WriteLine("| rsyslog (not installed: apt-get install rsyslog) | — | — |");
         }
 
-        RawDistlogd("pre-encoded batches (PUSH) → distlogd → file, JSON", records);
-        Distlogd("client → distlogd → file, one record per message, JSON", records, 0, DistlogEncoding.Json);
-        Distlogd("client → distlogd → file, batched, JSON", records, 32 * 1024, DistlogEncoding.Json);
-        Distlogd("client → distlogd → file, batched, MessagePack", records, 32 * 1024, DistlogEncoding.MessagePack);
+        foreach (var (name, run) in new (string, Action<string>)[]
+        {
+            ("pre-encoded batches (PUSH) → distlogd → file, JSON", name => RawDistlogd(name, records)),
+            ("client → distlogd → file, one record per message, JSON", name => Distlogd(name, records, 0, DistlogEncoding.Json)),
+            ("client → distlogd → file, batched, JSON", name => Distlogd(name, records, 32 * 1024, DistlogEncoding.Json)),
+            ("client → distlogd → file, batched, MessagePack", name => Distlogd(name, records, 32 * 1024, DistlogEncoding.MessagePack)),
+        })
+        {
+            if (Wanted(name))
+            {
+                run(name);
+            }
+        }
         return 0;
     }
 

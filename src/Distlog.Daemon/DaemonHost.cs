@@ -158,7 +158,11 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
     private void Deliver(ReceivedRecord record)
     {
-        _feed?.Publish(record.System, record.Record);
+        if (_feed is { HasSubscribers: true })
+        {
+            _feed.Publish(record.System, record.Record);
+        }
+
         foreach (var runner in _runners)
         {
             runner.Offer(record);

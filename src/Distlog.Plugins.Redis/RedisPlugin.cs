@@ -105,7 +105,7 @@ public sealed class RedisPlugin : IDistlogPlugin, IRecordStoreProvider
             var byRoot = new Dictionary<string, (StringBuilder Ids, double First)>(StringComparer.Ordinal);
             for (int i = 0; i < batch.Count; i++)
             {
-                var record = batch[i].Record;
+                var record = batch[i].Summary;
                 if (record.Context?.ParsedKey is { } key)
                 {
                     if (byRoot.TryGetValue(key.RootId, out var task))

@@ -68,20 +68,61 @@ public sealed class JsonRecordCodec : IRecordCodec
     /// <inheritdoc/>
     public LogRecord Decode(ReadOnlyMemory<byte> data)
     {
+        var record = new LogRecord();
+        List<KeyValuePair<string, object?>>? extra = null;
+        Read(data.Span, record, ref extra, materialize: true);
+        RecordReader.Complete(record, extra);
+        return record;
+    }
+
+    /// <summary>
+    /// Checks a record exactly as <see cref="Decode"/> does — it throws for the same inputs, with the same
+    /// messages — but builds only the fields of a <see cref="RecordSummary"/>, skipping the message, arguments and
+    /// everything else. What it accepts, <see cref="Decode"/> decodes later without fail.
+    /// </summary>
+    /// <exception cref="RecordFormatException">The bytes are not a record.</exception>
+    public static RecordSummary Scan(ReadOnlySpan<byte> data)
+    {
+        var record = t_scratch ??= new LogRecord();
+        record.Clear();
+        List<KeyValuePair<string, object?>>? extra = null;
+        Read(data, record, ref extra, materialize: false);
+        RecordReader.Complete(record, null);
+        var summary = RecordSummary.Of(record);
+        record.Clear();
+        return summary;
+    }
+
+    [ThreadStatic]
+    private static LogRecord? t_scratch;
+
+    /// <summary>The one reading of a JSON record. With <paramref name="materialize"/> false, fields outside the
+    /// summary are checked as they would be read (type, escapes, nesting) but not built.</summary>
+    private static void Read(ReadOnlySpan<byte> data, LogRecord record, ref List<KeyValuePair<string, object?>>? extra, bool materialize)
+    {
         try
         {
-            var reader = new Utf8JsonReader(data.Span, s_readerOptions);
+            // Checked once for the whole record, so that a value the reader skips is held to it as well.
+            if (!System.Text.Unicode.Utf8.IsValid(data))
+            {
+                throw new RecordFormatException("invalid UTF-8");
+            }
+
+            var reader = new Utf8JsonReader(data, s_readerOptions);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new RecordFormatException("a JSON record must be an object");
             }
 
-            var record = new LogRecord();
-            List<KeyValuePair<string, object?>>? extra = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 string name = PropertyName(ref reader);
                 reader.Read();
+                if (!materialize && TrySkip(name, ref reader))
+                {
+                    continue;
+                }
+
                 if (!TrySetScalar(record, name, ref reader))
                 {
                     RecordReader.Set(record, name, ReadValue(ref reader), ref extra);
@@ -97,9 +138,6 @@ public sealed class JsonRecordCodec : IRecordCodec
             {
                 throw new RecordFormatException("data after the JSON record");
             }
-
-            RecordReader.Complete(record, extra);
-            return record;
         }
         catch (JsonException ex)
         {
@@ -108,6 +146,93 @@ public sealed class JsonRecordCodec : IRecordCodec
         catch (InvalidOperationException ex)
         {
             throw new RecordFormatException("invalid JSON text: " + ex.Message, ex);
+        }
+        catch (FormatException ex)
+        {
+            throw new RecordFormatException("invalid JSON number: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>
+    /// In a scan, passes over a field that is not part of the summary after the checks reading it would make;
+    /// <see langword="false"/> for the summary's fields and for values that the general path must judge.
+    /// </summary>
+    private static bool TrySkip(string name, ref Utf8JsonReader reader)
+    {
+        switch (name)
+        {
+            case Fields.Message or Fields.Msg or Fields.AscTime or Fields.ProcessName or Fields.ThreadName or
+                Fields.Filename or Fields.FuncName or Fields.Module or Fields.Pathname or Fields.ExcText or Fields.StackInfo:
+                // What SetString accepts; other tokens go the general way, which accepts or rejects them as Decode does.
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    CheckString(ref reader);
+                    return true;
+                }
+
+                return reader.TokenType == JsonTokenType.Null;
+            case Fields.Scopes:
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return false;
+                }
+
+                SkipValue(ref reader);
+                return true;
+            case Fields.Args:
+                SkipValue(ref reader);
+                return true;
+            case Fields.Context or Fields.Process or Fields.Hostname or Fields.Msecs or Fields.Name or
+                Fields.Thread or Fields.Lineno or Fields.ExcInfo or Fields.LevelNo or Fields.RelativeCreated or
+                Fields.LevelName or Fields.Created or Fields.Service or Fields.Event or Fields.Task:
+                return false;
+            default:
+                // An unknown field: Decode keeps any value of it in Extra.
+                SkipValue(ref reader);
+                return true;
+        }
+    }
+
+    /// <summary>Reads past a value with the checks <see cref="ReadValue"/> makes while building it.</summary>
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            CheckScalar(ref reader);
+            return;
+        }
+
+        int depth = reader.CurrentDepth;
+        while (reader.Read())
+        {
+            if (reader.CurrentDepth == depth && reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray)
+            {
+                return;
+            }
+
+            CheckScalar(ref reader);
+        }
+    }
+
+    private static void CheckScalar(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+        {
+            CheckString(ref reader);
+        }
+        else if (reader.TokenType == JsonTokenType.Number && !reader.TryGetInt64(out _) && !reader.TryGetUInt64(out _))
+        {
+            _ = reader.GetDouble();
+        }
+    }
+
+    /// <summary>An escaped string is unescaped to check it (a lone surrogate fails); an unescaped one is valid
+    /// UTF-8, checked for the whole record.</summary>
+    private static void CheckString(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            _ = reader.GetString();
         }
     }
 
@@ -169,7 +294,7 @@ public sealed class JsonRecordCodec : IRecordCodec
                 r.Msg = text;
                 return true;
             case Fields.Name:
-                if (!SetString(ref reader, token, out text))
+                if (!SetCachedString(ref reader, token, out text))
                 {
                     return false;
                 }
@@ -177,7 +302,7 @@ public sealed class JsonRecordCodec : IRecordCodec
                 r.Name = text;
                 return true;
             case Fields.LevelName:
-                if (!SetString(ref reader, token, out text))
+                if (!SetCachedString(ref reader, token, out text))
                 {
                     return false;
                 }
@@ -193,7 +318,7 @@ public sealed class JsonRecordCodec : IRecordCodec
                 r.AscTime = text;
                 return true;
             case Fields.Hostname:
-                if (!SetString(ref reader, token, out text))
+                if (!SetCachedString(ref reader, token, out text))
                 {
                     return false;
                 }
@@ -201,7 +326,7 @@ public sealed class JsonRecordCodec : IRecordCodec
                 r.Hostname = text;
                 return true;
             case Fields.ProcessName:
-                if (!SetString(ref reader, token, out text))
+                if (!SetCachedString(ref reader, token, out text))
                 {
                     return false;
                 }
@@ -265,7 +390,7 @@ public sealed class JsonRecordCodec : IRecordCodec
                 r.StackInfo = text;
                 return true;
             case Fields.Service:
-                if (!SetString(ref reader, token, out text))
+                if (!SetCachedString(ref reader, token, out text))
                 {
                     return false;
                 }
@@ -339,6 +464,12 @@ public sealed class JsonRecordCodec : IRecordCodec
     private static bool SetString(ref Utf8JsonReader reader, JsonTokenType token, out string? value)
     {
         value = token == JsonTokenType.String ? reader.GetString() : null;
+        return token is JsonTokenType.String or JsonTokenType.Null;
+    }
+
+    private static bool SetCachedString(ref Utf8JsonReader reader, JsonTokenType token, out string? value)
+    {
+        value = token == JsonTokenType.String ? Utf8StringCache.Current.GetString(ref reader) : null;
         return token is JsonTokenType.String or JsonTokenType.Null;
     }
 

@@ -18,6 +18,29 @@ public static class MessageDecoder
     /// <returns>The records and the rejections.</returns>
     public static DecodedMessage Decode(IReadOnlyList<byte[]> frames, int maxBodyBytes = DefaultMaxBodyBytes, IRecordCodec? pickle = null)
     {
+        var scanned = Read(frames, maxBodyBytes, pickle, materialize: true);
+        var records = new List<LogRecord>(scanned.Records.Count);
+        var bodies = new List<ReadOnlyMemory<byte>>(scanned.Records.Count);
+        foreach (var entry in scanned.Records)
+        {
+            records.Add(entry.Record!);
+            bodies.Add(entry.Body);
+        }
+
+        return new DecodedMessage(scanned.Topic, records, scanned.Rejections) { Bodies = bodies };
+    }
+
+    /// <summary>
+    /// Checks one message as <see cref="Decode"/> does, rejecting exactly what it rejects, but leaves JSON records
+    /// undecoded: each comes with its <see cref="RecordSummary"/> and its bytes, to be decoded when needed (which
+    /// cannot fail for a record this accepted). Records in other encodings are decoded.
+    /// </summary>
+    /// <inheritdoc cref="Decode" path="/param"/>
+    public static ScannedMessage Scan(IReadOnlyList<byte[]> frames, int maxBodyBytes = DefaultMaxBodyBytes, IRecordCodec? pickle = null) =>
+        Read(frames, maxBodyBytes, pickle, materialize: false);
+
+    private static ScannedMessage Read(IReadOnlyList<byte[]> frames, int maxBodyBytes, IRecordCodec? pickle, bool materialize)
+    {
         ArgumentNullException.ThrowIfNull(frames);
         if (frames.Count != 2)
         {
@@ -41,12 +64,12 @@ public static class MessageDecoder
         }
 
         var codec = topic.Encoding == Topic.EncodingPickle ? pickle! : RecordCodecs.ForEncoding(topic.Encoding)!;
-        var records = new List<LogRecord>(topic.Kind == Topic.KindBatch ? 64 : 1);
-        var bodies = new List<ReadOnlyMemory<byte>>(records.Capacity);
+        bool scan = !materialize && topic.Encoding == Topic.EncodingJson;
+        var records = new List<ScannedRecord>(topic.Kind == Topic.KindBatch ? 64 : 1);
         List<Rejection>? rejections = null;
         if (topic.Kind == Topic.KindRecord)
         {
-            DecodeOne(codec, body, topic, records, bodies, ref rejections);
+            ReadOne(codec, scan, body, topic, records, ref rejections);
         }
         else
         {
@@ -54,7 +77,7 @@ public static class MessageDecoder
             string? batchError;
             while (BatchFormat.TryReadNext(body, ref offset, out var record, out batchError))
             {
-                DecodeOne(codec, record, topic, records, bodies, ref rejections);
+                ReadOne(codec, scan, record, topic, records, ref rejections);
             }
 
             if (offset < body.Length)
@@ -64,15 +87,22 @@ public static class MessageDecoder
             }
         }
 
-        return new DecodedMessage(topic, records, rejections ?? (IReadOnlyList<Rejection>)[]) { Bodies = bodies };
+        return new ScannedMessage(topic, records, rejections ?? (IReadOnlyList<Rejection>)[]);
     }
 
-    private static void DecodeOne(IRecordCodec codec, ReadOnlyMemory<byte> data, Topic topic, List<LogRecord> records, List<ReadOnlyMemory<byte>> bodies, ref List<Rejection>? rejections)
+    private static void ReadOne(IRecordCodec codec, bool scan, ReadOnlyMemory<byte> data, Topic topic, List<ScannedRecord> records, ref List<Rejection>? rejections)
     {
         try
         {
-            records.Add(codec.Decode(data));
-            bodies.Add(data);
+            if (scan)
+            {
+                records.Add(new ScannedRecord(JsonRecordCodec.Scan(data.Span), data, null));
+            }
+            else
+            {
+                var record = codec.Decode(data);
+                records.Add(new ScannedRecord(RecordSummary.Of(record), data, record));
+            }
         }
         catch (RecordFormatException ex)
         {
@@ -80,6 +110,6 @@ public static class MessageDecoder
         }
     }
 
-    private static DecodedMessage Rejected(Topic? topic, RejectReason reason, string detail) =>
+    private static ScannedMessage Rejected(Topic? topic, RejectReason reason, string detail) =>
         new(topic, [], [new Rejection(reason, detail)]);
 }

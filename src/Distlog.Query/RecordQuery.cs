@@ -61,6 +61,18 @@ public sealed record RecordQuery
     public bool Matches(char system, LogRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        return MatchesSummary(system, RecordSummary.Of(record)) && (Text is null || ContainsWords(record.Message, Text));
+    }
+
+    /// <summary>Whether a record with this <paramref name="summary"/> satisfies every condition but the cursor and
+    /// the limit, for a query without <see cref="Text"/> (a summary holds no message).</summary>
+    /// <exception cref="InvalidOperationException">The query has a <see cref="Text"/> condition.</exception>
+    public bool Matches(char system, RecordSummary summary) => Text is null
+        ? MatchesSummary(system, summary)
+        : throw new InvalidOperationException("a text condition needs the record's message: match the record, not its summary");
+
+    private bool MatchesSummary(char system, in RecordSummary record)
+    {
         double created = record.Created;
         if (From is { } from && created < from.ToUnixTimeMilliseconds() / 1000.0)
         {
@@ -85,11 +97,6 @@ public sealed record RecordQuery
         if ((System is { } s && s != system) ||
             (Hostname is not null && !string.Equals(record.Hostname, Hostname, StringComparison.OrdinalIgnoreCase)) ||
             (Service is not null && !string.Equals(record.Service, Service, StringComparison.Ordinal)))
-        {
-            return false;
-        }
-
-        if (Text is not null && !ContainsWords(record.Message, Text))
         {
             return false;
         }

@@ -13,6 +13,9 @@ public sealed class LiveFeed
     private readonly object _lock = new();
     private Channel<(char System, LogRecord Record)>[] _subscribers = [];
 
+    /// <summary>Whether a page is open: the daemon builds records for the feed only then.</summary>
+    public bool HasSubscribers => Volatile.Read(ref _subscribers).Length > 0;
+
     /// <summary>Hands <paramref name="record"/> to every open page.</summary>
     public void Publish(char system, LogRecord record)
     {

@@ -54,8 +54,8 @@ public sealed class MongoMappingTests
         var keep = new LongRetention(r => r.Record.Name == "Perf", TimeSpan.FromDays(90));
         await using var plugin = new MongoPlugin(Settings.Of(("url", "mongodb://127.0.0.1:1"), ("max_age", "7d")), keep);
         var created = DateTime.UnixEpoch.AddSeconds(1_764_072_000.25);
-        var perf = Sample() with { Record = new LogRecord { Name = "Perf", Created = 1_764_072_000.25 } };
-        var broken = Sample() with { Record = new LogRecord { Name = "App", Created = double.NaN }, ReceivedAt = DateTimeOffset.UnixEpoch.AddDays(1) };
+        var perf = new ReceivedRecord('P', new LogRecord { Name = "Perf", Created = 1_764_072_000.25 }, DateTimeOffset.UtcNow);
+        var broken = new ReceivedRecord('P', new LogRecord { Name = "App", Created = double.NaN }, DateTimeOffset.UnixEpoch.AddDays(1));
 
         Assert.Equal(created.AddDays(7), plugin.ExpiryOf(Sample()));
         Assert.Equal(created.AddDays(90), plugin.ExpiryOf(perf));

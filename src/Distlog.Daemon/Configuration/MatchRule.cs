@@ -20,7 +20,7 @@ internal sealed record MatchRule
     public string? Task { get; init; }
 
     public bool Matches(ReceivedRecord received) =>
-        Filter.Matches(received.System, received.Record) && (Task is null || MatchesTask(received.Record.Context?.Key));
+        Filter.Matches(received.System, received.Summary) && (Task is null || MatchesTask(received.Summary.Context?.Key));
 
     private bool MatchesTask(string? key)
     {

@@ -59,24 +59,26 @@ internal sealed class FilePlugin : IDistlogPlugin
         var stream = OpenIfNeeded();
         foreach (var received in batch)
         {
-            _line.ResetWrittenCount();
+            ReadOnlySpan<byte> line;
             if (received.Encoding == Topic.EncodingJson && !received.Body.IsEmpty && !received.Body.Span.Contains((byte)'\n'))
             {
-                // Received as one line of JSON in the record's shape: stored as it came, not encoded again.
-                _line.Write(received.Body.Span);
+                // Received as one line of JSON in the record's shape: stored as it came, never decoded.
+                line = received.Body.Span;
             }
             else
             {
+                _line.ResetWrittenCount();
                 JsonRecordCodec.Default.Encode(received.Record, _line);
+                line = _line.WrittenSpan;
             }
 
-            _line.Write("\n"u8);
-            if (_maxBytes > 0 && stream.Length > 0 && stream.Length + _line.WrittenCount > _maxBytes)
+            if (_maxBytes > 0 && stream.Length > 0 && stream.Length + line.Length + 1 > _maxBytes)
             {
                 stream = Rotate();
             }
 
-            stream.Write(_line.WrittenSpan);
+            stream.Write(line);
+            stream.WriteByte((byte)'\n');
         }
 
         var now = _time.GetUtcNow();

@@ -64,7 +64,7 @@ internal sealed class PublishPlugin : IDistlogPlugin
     public static string TopicOf(ReceivedRecord received)
     {
         ArgumentNullException.ThrowIfNull(received);
-        var r = received.Record;
+        var r = received.Summary;
         return $"{received.System}.{r.LevelName ?? Levels.NameOf(r.LevelNo)}.{r.Name}";
     }
 
@@ -72,13 +72,23 @@ internal sealed class PublishPlugin : IDistlogPlugin
     {
         foreach (var received in batch)
         {
-            var r = received.Record;
+            var r = received.Summary;
             _topic.Clear().Append(received.System).Append('.').Append(r.LevelName ?? Levels.NameOf(r.LevelNo)).Append('.').Append(r.Name);
-            _body.ResetWrittenCount();
-            _codec.Encode(r, _body);
+            ReadOnlySpan<byte> body;
+            if (received.Encoding == _codec.Encoding && !received.Body.IsEmpty)
+            {
+                // Received in the encoding published: passed on as it came, never decoded.
+                body = received.Body.Span;
+            }
+            else
+            {
+                _body.ResetWrittenCount();
+                _codec.Encode(received.Record, _body);
+                body = _body.WrittenSpan;
+            }
 
             // A PUB socket never blocks: past a subscriber's high-water mark ZeroMQ drops for that subscriber.
-            _socket.SendMoreFrame(_topic.ToString()).SendFrame(_body.WrittenSpan.ToArray());
+            _socket.SendMoreFrame(_topic.ToString()).SendFrame(body.ToArray());
         }
 
         return Task.CompletedTask;

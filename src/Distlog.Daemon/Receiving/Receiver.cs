@@ -135,15 +135,16 @@ internal sealed partial class Receiver : IDisposable
     private void Handle(List<byte[]> frames)
     {
         Interlocked.Increment(ref _messages);
-        DecodedMessage decoded;
+        ScannedMessage decoded;
         try
         {
-            decoded = MessageDecoder.Decode(frames, _maxBodyBytes, _pickle);
+            // JSON records are checked and summarised here and decoded only if a plugin reads them.
+            decoded = MessageDecoder.Scan(frames, _maxBodyBytes, _pickle);
         }
         catch (Exception ex)
         {
             // MessageDecoder does not throw for any input; this is the last line of defence of the loop.
-            decoded = new DecodedMessage(null, [], [new Rejection(RejectReason.Malformed, ex.Message)]);
+            decoded = new ScannedMessage(null, [], [new Rejection(RejectReason.Malformed, ex.Message)]);
         }
 
         foreach (var rejection in decoded.Rejections)
@@ -167,8 +168,11 @@ internal sealed partial class Receiver : IDisposable
         var receivedAt = DateTimeOffset.UtcNow;
         for (int i = 0; i < decoded.Records.Count; i++)
         {
+            var entry = decoded.Records[i];
             Interlocked.Increment(ref _records);
-            _deliver(new ReceivedRecord(system, decoded.Records[i], receivedAt) { Body = decoded.Bodies[i], Encoding = topic.Encoding });
+            _deliver(entry.Record is { } record
+                ? new ReceivedRecord(system, record, receivedAt) { Body = entry.Body, Encoding = topic.Encoding }
+                : new ReceivedRecord(system, entry.Summary, entry.Body, topic.Encoding, receivedAt));
         }
     }
 

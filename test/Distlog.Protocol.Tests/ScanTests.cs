@@ -1,0 +1,172 @@
+using System.Text;
+using Distlog.Protocol.Tests.Support;
+using Xunit;
+
+namespace Distlog.Protocol.Tests;
+
+/// <summary>
+/// The daemon accepts JSON records by <see cref="JsonRecordCodec.Scan"/> and decodes them later, only if a plugin
+/// asks: so Scan must accept exactly what Decode accepts, and summarise it as Decode would.
+/// </summary>
+public class ScanTests
+{
+    /// <summary>Values of every JSON kind, including ones a field's type forbids and ones that fail only when read.</summary>
+    private static readonly string[] s_values =
+    [
+        "null", "true", "false", "0", "20", "-7", "3.5", "1e999", "18446744073709551615", "99999999999999999999999",
+        "\"text\"", "\"WARNING\"", "\"\"", "\"esc\\u00e9aped\"", "\"\\ud800\"", "\"a\\nb\"", "[]", "[1,\"x\",null]",
+        "{}", "{\"key\":\"1@r\"}", "{\"key\":5}", "{\"key\":\"1@r\",\"user\":\"leo\"}", "{\"event\":\"exit\",\"status\":\"failed\"}",
+        "{\"event\":\"enter\"}", "{\"id\":3,\"name\":\"E\"}", "{\"id\":\"x\"}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+        "{\"\\ud800\":1}", "{\"a\":{\"b\":[1e999,\"\\udc00x\"]}}",
+    ];
+
+    [Fact]
+    public void EveryFieldWithEveryKindOfValue_ScanAcceptsWhatDecodeAccepts_AndSummarisesAlike()
+    {
+        var fields = Fields.All.Distinct().Concat(["taskName", "lev\\u0065lno", "unknown"]).ToList();
+        int accepted = 0, rejected = 0;
+        foreach (byte[] seed in Seeds())
+        {
+            foreach (string field in fields)
+            {
+                foreach (string value in s_values)
+                {
+                    // The field added at the end overrides any earlier one of the same name, as Decode reads it.
+                    string text = Encoding.UTF8.GetString(seed).TrimEnd()[..^1].TrimEnd() + $",\"{field}\":{value}}}";
+                    if (AssertAlike(Encoding.UTF8.GetBytes(text)))
+                    {
+                        accepted++;
+                    }
+                    else
+                    {
+                        rejected++;
+                    }
+                }
+            }
+        }
+
+        // Both outcomes were exercised in numbers.
+        Assert.True(accepted > 1000, $"accepted {accepted}");
+        Assert.True(rejected > 500, $"rejected {rejected}");
+    }
+
+    private static readonly byte[] s_structural = "{}[]\",:\\ 0e-.nlu"u8.ToArray();
+
+    [Fact]
+    public void DamagedRecords_ScanAcceptsWhatDecodeAccepts()
+    {
+        var random = new Random(7);
+        var seeds = Seeds().ToList();
+        for (int i = 0; i < 20_000; i++)
+        {
+            byte[] bytes = (byte[])seeds[random.Next(seeds.Count)].Clone();
+            int edits = random.Next(1, 4);
+            for (int e = 0; e < edits; e++)
+            {
+                int at = random.Next(bytes.Length);
+                bytes[at] = random.Next(3) switch
+                {
+                    0 => (byte)random.Next(256),
+                    1 => s_structural[random.Next(s_structural.Length)],
+                    _ => 0xC3,
+                };
+            }
+
+            AssertAlike(bytes);
+        }
+    }
+
+    [Fact]
+    public void MessageScan_RejectsWhatMessageDecodeRejects()
+    {
+        var random = new Random(42);
+        string[] topics = ["PLJ", "PLM", "PBJ", "PBM", "TLP", "xx", ""];
+        byte[] valid = Records.Encode(JsonRecordCodec.Default, Records.Full());
+        for (int i = 0; i < 5000; i++)
+        {
+            byte[] body = random.Next(2) == 0 ? new byte[random.Next(0, 200)] : (byte[])valid.Clone();
+            if (body.Length < 200)
+            {
+                random.NextBytes(body);
+            }
+            else
+            {
+                body[random.Next(body.Length)] = (byte)random.Next(256);
+            }
+
+            var frames = new List<byte[]> { Encoding.ASCII.GetBytes(topics[random.Next(topics.Length)]), body };
+            var decoded = MessageDecoder.Decode(frames);
+            var scanned = MessageDecoder.Scan(frames);
+
+            Assert.Equal(decoded.Rejections, scanned.Rejections);
+            Assert.Equal(decoded.Records.Count, scanned.Records.Count);
+        }
+    }
+
+    [Fact]
+    public void ScannedJsonRecords_AreLeftUndecoded_OthersAreDecoded()
+    {
+        var record = Records.Full();
+        var json = MessageDecoder.Scan([Encoding.ASCII.GetBytes("PLJ"), Records.Encode(JsonRecordCodec.Default, record)]);
+        var msgpack = MessageDecoder.Scan([Encoding.ASCII.GetBytes("PLM"), Records.Encode(MessagePackRecordCodec.Default, record)]);
+
+        var fromJson = Assert.Single(json.Records);
+        Assert.Null(fromJson.Record);
+        Assert.Equal("Orders.Api", fromJson.Summary.Name);
+        Assert.Equal(Levels.Warning, fromJson.Summary.LevelNo);
+        Assert.Equal("2@e252a11f-d33d-483d-ba08-bc8f642b2f10/1", fromJson.Summary.Context!.Key);
+        Assert.Equal(Records.Canonical(record), Records.Canonical(JsonRecordCodec.Default.Decode(fromJson.Body)));
+        Assert.Equal(Records.Canonical(record), Records.Canonical(Assert.Single(msgpack.Records).Record!));
+    }
+
+    /// <summary>Scan and Decode agree on <paramref name="bytes"/>; returns whether they accepted it.</summary>
+    private static bool AssertAlike(byte[] bytes)
+    {
+        LogRecord? decoded = null;
+        string? decodeError = null;
+        try
+        {
+            decoded = JsonRecordCodec.Default.Decode(bytes);
+        }
+        catch (RecordFormatException ex)
+        {
+            decodeError = ex.Message;
+        }
+
+        RecordSummary? summary = null;
+        string? scanError = null;
+        try
+        {
+            summary = JsonRecordCodec.Scan(bytes);
+        }
+        catch (RecordFormatException ex)
+        {
+            scanError = ex.Message;
+        }
+
+        string input = Encoding.UTF8.GetString(bytes);
+        Assert.True(decodeError == scanError, $"decode: {decodeError ?? "accepted"}; scan: {scanError ?? "accepted"}; input: {input}");
+        if (decoded is null)
+        {
+            return false;
+        }
+
+        var expected = RecordSummary.Of(decoded);
+        var actual = summary!.Value;
+        Assert.True(
+            (expected.Name, expected.LevelNo, expected.LevelName, expected.Hostname, expected.Service, expected.Context?.Key) ==
+            (actual.Name, actual.LevelNo, actual.LevelName, actual.Hostname, actual.Service, actual.Context?.Key) &&
+            expected.Created.Equals(actual.Created),
+            $"summaries differ for {input}");
+        Assert.Equal(expected.Context?.Data.Select(p => p.Key), actual.Context?.Data.Select(p => p.Key));
+        return true;
+    }
+
+    private static IEnumerable<byte[]> Seeds()
+    {
+        yield return File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Seed", "tutorial-first-record.json"));
+        yield return Records.Encode(JsonRecordCodec.Default, Records.Full());
+        yield return Records.Encode(JsonRecordCodec.Default, new LogRecord { Name = "n", Message = "m" });
+        yield return "{\"levelname\":\"ERROR\",\"levelno\":0,\"na\\u006de\":\"escaped name\",\"context\":null}"u8.ToArray();
+    }
+}

@@ -98,7 +98,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             _viewer = await Viewer.ViewerServer.StartAsync(viewer, _viewerStore, _feed).ConfigureAwait(false);
         }
 
-        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, _logger, _config.AcceptPickle);
+        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, ReleaseOffers, _logger, _config.AcceptPickle);
         Endpoints = await _receiver.StartAsync().ConfigureAwait(false);
         if (_config.StatsEndpoint is not null)
         {
@@ -166,6 +166,14 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         foreach (var runner in _runners)
         {
             runner.Offer(record);
+        }
+    }
+
+    private void ReleaseOffers()
+    {
+        foreach (var runner in _runners)
+        {
+            runner.Release();
         }
     }
 

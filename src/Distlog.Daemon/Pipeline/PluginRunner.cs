@@ -10,7 +10,7 @@ namespace Distlog.Daemon.Pipeline;
 /// <see cref="IDistlogPlugin.Match"/>); the worker hands batches to the plugin, retrying a failing batch with
 /// backoff before counting it as failed. Nothing a plugin does reaches the receiving thread.
 /// </summary>
-/// <remarks>Threads: <see cref="Offer"/> runs on the receiving thread; the worker runs on the pool; counters are
+/// <remarks>Threads: <see cref="Offer"/> and <see cref="Release"/> run on the receiving thread; the worker runs on the pool; counters are
 /// Interlocked and readable from anywhere.</remarks>
 internal sealed partial class PluginRunner : IDisposable
 {
@@ -18,7 +18,11 @@ internal sealed partial class PluginRunner : IDisposable
     private static readonly TimeSpan s_firstBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(5);
 
+    /// <summary>The most records <see cref="Offer"/> holds before queuing them.</summary>
+    public const int MaxHeld = 256;
+
     private readonly Channel<ReceivedRecord> _queue;
+    private readonly List<ReceivedRecord> _held = new(MaxHeld); // receiving thread only
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _abort = new();
     private Task _worker = Task.CompletedTask;
@@ -63,7 +67,12 @@ internal sealed partial class PluginRunner : IDisposable
 
     public void Dispose() => _abort.Dispose();
 
-    /// <summary>Queues the record if the plugin takes it; a full queue drops and counts it.</summary>
+    /// <summary>
+    /// Takes the record if the plugin wants it, to be queued with the others of the moment: at the latest when
+    /// <see cref="MaxHeld"/> are held, or at <see cref="Release"/>, which the receiver calls whenever its sockets
+    /// are empty. Queuing a batch at once wakes the worker once for it, where a record at a time woke it for
+    /// nearly every record under a stream of one-record messages.
+    /// </summary>
     public void Offer(ReceivedRecord record)
     {
         bool wanted;
@@ -83,6 +92,26 @@ internal sealed partial class PluginRunner : IDisposable
         }
 
         Interlocked.Increment(ref _matched);
+        _held.Add(record);
+        if (_held.Count >= MaxHeld)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Queues what <see cref="Offer"/> holds; a full queue drops and counts what does not fit.</summary>
+    public void Release()
+    {
+        foreach (var record in _held)
+        {
+            Enqueue(record);
+        }
+
+        _held.Clear();
+    }
+
+    private void Enqueue(ReceivedRecord record)
+    {
         if (!_queue.Writer.TryWrite(record))
         {
             long dropped = Interlocked.Increment(ref _dropped);

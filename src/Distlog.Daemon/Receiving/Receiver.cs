@@ -22,6 +22,7 @@ internal sealed partial class Receiver : IDisposable
     private readonly IReadOnlyList<string> _listen;
     private readonly int _maxBodyBytes;
     private readonly Action<ReceivedRecord> _deliver;
+    private readonly Action _endOfInput;
     private readonly ILogger _logger;
     private readonly Thread _thread;
     private readonly TaskCompletionSource<IReadOnlyList<string>> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,12 +34,20 @@ internal sealed partial class Receiver : IDisposable
 
     private readonly IRecordCodec? _pickle;
 
-    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, ILogger logger, bool acceptPickle = false)
+    /// <param name="listen">The endpoints to bind.</param>
+    /// <param name="maxBodyBytes">The largest body accepted.</param>
+    /// <param name="deliver">Takes each record, on the receiving thread.</param>
+    /// <param name="endOfInput">Called on the receiving thread whenever the sockets hold nothing more for now (and
+    /// when receiving stops): what <paramref name="deliver"/> gathered should go on then.</param>
+    /// <param name="logger">Where rejections are reported.</param>
+    /// <param name="acceptPickle">Whether pickle bodies are decoded (safely) instead of refused.</param>
+    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, Action endOfInput, ILogger logger, bool acceptPickle = false)
     {
         _pickle = acceptPickle ? new PickleRecordCodec() : null;
         _listen = listen;
         _maxBodyBytes = maxBodyBytes;
         _deliver = deliver;
+        _endOfInput = endOfInput;
         _logger = logger;
         _thread = new Thread(Run) { IsBackground = true, Name = "distlogd-receive" };
     }
@@ -104,6 +113,7 @@ internal sealed partial class Receiver : IDisposable
         }
         finally
         {
+            _endOfInput();
             sockets.ForEach(s => s.Dispose());
         }
     }
@@ -128,6 +138,11 @@ internal sealed partial class Receiver : IDisposable
                         return;
                     }
                 }
+            }
+
+            if (any)
+            {
+                _endOfInput();
             }
         }
     }

@@ -31,6 +31,8 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         {
             foreach (var pluginConfig in config.Plugins)
             {
+                string name = pluginConfig.Name;
+                pluginConfig.Settings.Report = message => LogPluginReport(_logger, name, message);
                 var plugin = PluginFactory.Create(pluginConfig, extraPluginTypes);
                 _runners.Add(new PluginRunner(pluginConfig, plugin, _logger));
             }
@@ -176,6 +178,9 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             runner.Release();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "plugin {Plugin}: {Report}")]
+    private static partial void LogPluginReport(ILogger logger, string plugin, string report);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "plugin {Plugin} did not drain within {Timeout}; what was left is counted as dropped")]
     private static partial void LogDrainTimedOut(ILogger logger, string plugin, TimeSpan timeout);

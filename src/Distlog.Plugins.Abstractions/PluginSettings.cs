@@ -28,6 +28,13 @@ public sealed class PluginSettings
     /// <summary>The configuration file.</summary>
     public string Source { get; }
 
+    /// <summary>
+    /// Where the plugin reports trouble that no batch carries — a background task failing, say — in one sentence:
+    /// the daemon logs it as a warning naming the plugin. Trouble handling a batch is thrown instead, so that the
+    /// host retries and counts it. Does nothing unless a host set it.
+    /// </summary>
+    public Action<string> Report { get; set; } = static _ => { };
+
     /// <summary>The line of the plugin's entry.</summary>
     public int Line { get; }
 

@@ -21,6 +21,9 @@ public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insert;
     private readonly SemaphoreSlim _write = new(1, 1);
+    private const int RetentionBusySeconds = 3;
+
+    private readonly Action<string> _report;
     private readonly LongRetention? _longRetention;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _retention;
@@ -39,6 +42,7 @@ public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
         MaxSize = settings.GetInt64("max_size", 1024L * 1024 * 1024);
         var interval = settings.GetDuration("retention_interval", TimeSpan.FromMinutes(1));
         _longRetention = longRetention;
+        _report = settings.Report;
         _time = time ?? TimeProvider.System;
         try
         {
@@ -214,6 +218,10 @@ public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
                     ? $"DELETE FROM records WHERE {where}"
                     : $"DELETE FROM records WHERE id IN (SELECT id FROM records WHERE {where} LIMIT 5000)";
                 command.Parameters.AddWithValue("$cut", cut);
+
+                // Retention gives way to another writer after a few seconds (the next run tries again) rather than
+                // holding the connection, and the inserts behind it, for the default 30.
+                command.CommandTimeout = RetentionBusySeconds;
                 return command.ExecuteNonQuery();
             }, cancellationToken).ConfigureAwait(false);
 
@@ -230,14 +238,24 @@ public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
         using var timer = new PeriodicTimer(interval, _time);
         while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
         {
-            try
-            {
-                await RunRetentionAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (SqliteException)
-            {
-                // A busy or full disk: the next tick tries again; records are never lost by retention failing.
-            }
+            await TryRetentionAsync(_stop.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One run of retention on the timer: a failure (a busy or full disk) is reported, and the next run
+    /// tries again; records are never lost by retention failing.</summary>
+    /// <returns>Whether it ran.</returns>
+    internal async Task<bool> TryRetentionAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await RunRetentionAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (SqliteException ex)
+        {
+            _report($"retention of '{Path}' failed ({ex.Message}); the store may grow past its limits until a later run succeeds");
+            return false;
         }
     }
 }

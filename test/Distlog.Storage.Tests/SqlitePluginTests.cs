@@ -45,6 +45,33 @@ public sealed class SqlitePluginTests : IDisposable
     }
 
     [Fact]
+    public async Task Retention_ThatFails_IsReported_AndLosesNothing()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var reports = new List<string>();
+        var settings = Settings.Of(("path", DbPath), ("max_age", "7d"), ("retention_interval", "0s"));
+        settings.Report = reports.Add;
+        await using var plugin = new SqlitePlugin(settings);
+        await plugin.HandleAsync([new ReceivedRecord('P', new LogRecord { Name = "App", Message = "stale", Created = now.AddDays(-8).ToUnixTimeMilliseconds() / 1000.0 }, now)], CancellationToken.None);
+
+        // Another writer holds the store: retention waits out its busy timeout and gives up.
+        using (var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            other.Open();
+            using var exclusive = other.CreateCommand();
+            exclusive.CommandText = "PRAGMA busy_timeout = 0; BEGIN EXCLUSIVE;";
+            exclusive.ExecuteNonQuery();
+
+            Assert.False(await plugin.TryRetentionAsync());
+        }
+
+        Assert.Contains("retention of", Assert.Single(reports), StringComparison.Ordinal);
+        Assert.Equal("stale", Assert.Single((await plugin.Store.QueryAsync(new RecordQuery())).Records).Record.Message);
+        Assert.True(await plugin.TryRetentionAsync()); // the next run, with the store free, deletes it
+        Assert.Empty((await plugin.Store.QueryAsync(new RecordQuery())).Records);
+    }
+
+    [Fact]
     public async Task Retention_BySize_DeletesOldestFirst_UntilTheStoreFits()
     {
         var now = DateTimeOffset.UtcNow;

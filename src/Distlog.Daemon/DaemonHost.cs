@@ -74,15 +74,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
     /// <summary>A one-line summary of where records come from and go.</summary>
     public string Summary => $"distlogd: listening on {string.Join(", ", Endpoints)}; records go to " +
-        string.Join(", ", _runners.Select(r => r.Plugin switch
-        {
-            FilePlugin file => $"{r.Config.Name} ({file.FilePath})",
-            PublishPlugin publish => $"{r.Config.Name} ({publish.Endpoint})",
-            Store.Sqlite.SqlitePlugin sqlite => $"{r.Config.Name} ({sqlite.Path})",
-            Distlog.Plugins.Redis.RedisPlugin redis => $"{r.Config.Name} ({redis.Endpoint})",
-            Distlog.Plugins.MongoDB.MongoPlugin mongo => $"{r.Config.Name} ({mongo.Endpoint}/{mongo.DatabaseName})",
-            _ => r.Config.Name,
-        })) +
+        string.Join(", ", _runners.Select(r => r.Plugin.Target is { } target ? $"{r.Config.Name} ({target})" : r.Config.Name)) +
         (ViewerAddress is null ? string.Empty : $"; viewer: {ViewerAddress}") +
         (StatsEndpoint is null ? string.Empty : $"; stats: distlogd stats --endpoint {StatsEndpoint}") +
         $" [config: {_config.Source}]";

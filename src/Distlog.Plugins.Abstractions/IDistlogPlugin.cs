@@ -18,6 +18,10 @@ public interface IDistlogPlugin : IAsyncDisposable
     /// <summary>Handles a batch of records, in the order received.</summary>
     Task HandleAsync(IReadOnlyList<ReceivedRecord> batch, CancellationToken cancellationToken);
 
+    /// <summary>Where the plugin sends records (a path, an endpoint), for the daemon's one-line summary at start;
+    /// null to show only the plugin's name.</summary>
+    string? Target => null;
+
     /// <summary>Makes what was handled durable (flushes files, say); called before the daemon stops.</summary>
     Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -63,6 +63,9 @@ public sealed class MongoPlugin : IDistlogPlugin, IRecordStoreProvider
     /// <summary>The database written to.</summary>
     public string DatabaseName { get; }
 
+    /// <inheritdoc/>
+    public string? Target => $"{Endpoint}/{DatabaseName}";
+
     /// <summary>The driver's client.</summary>
     internal MongoClient Client { get; }
 

@@ -70,6 +70,9 @@ public sealed class RedisPlugin : IDistlogPlugin, IRecordStoreProvider
     /// <summary>The Redis endpoint(s), for the daemon's summary.</summary>
     public string Endpoint { get; }
 
+    /// <inheritdoc/>
+    public string? Target => Endpoint;
+
     /// <summary>Reads what this plugin writes.</summary>
     public IRecordStore Store { get; }
 

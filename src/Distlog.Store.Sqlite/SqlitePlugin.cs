@@ -69,6 +69,9 @@ public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
     /// <summary>The database file.</summary>
     public string Path { get; }
 
+    /// <inheritdoc/>
+    public string? Target => Path;
+
     /// <summary>Records older than this are deleted (zero: kept regardless of age).</summary>
     public TimeSpan MaxAge { get; }
 

@@ -54,6 +54,8 @@ internal sealed class FilePlugin : IDistlogPlugin
 
     public string FilePath => _path;
 
+    public string? Target => _path;
+
     public Task HandleAsync(IReadOnlyList<ReceivedRecord> batch, CancellationToken cancellationToken)
     {
         var stream = OpenIfNeeded();

@@ -60,6 +60,8 @@ internal sealed class PublishPlugin : IDistlogPlugin
 
     public string Endpoint { get; }
 
+    public string? Target => Endpoint;
+
     /// <summary>The topic a record is published under.</summary>
     public static string TopicOf(ReceivedRecord received)
     {

@@ -18,11 +18,11 @@ namespace Distlog.Store.Sqlite;
 /// </remarks>
 public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
 {
+    private const int RetentionBusySeconds = 3;
+
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insert;
     private readonly SemaphoreSlim _write = new(1, 1);
-    private const int RetentionBusySeconds = 3;
-
     private readonly Action<string> _report;
     private readonly LongRetention? _longRetention;
     private readonly CancellationTokenSource _stop = new();

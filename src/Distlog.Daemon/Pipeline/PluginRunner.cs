@@ -10,8 +10,8 @@ namespace Distlog.Daemon.Pipeline;
 /// <see cref="IDistlogPlugin.Match"/>); the worker hands batches to the plugin, retrying a failing batch with
 /// backoff before counting it as failed. Nothing a plugin does reaches the receiving thread.
 /// </summary>
-/// <remarks>Threads: <see cref="Offer"/> and <see cref="Release"/> run on the receiving thread; the worker runs on the pool; counters are
-/// Interlocked and readable from anywhere.</remarks>
+/// <remarks>Threads: <see cref="Offer"/> and <see cref="Release"/> run on the receiving thread; the worker runs on
+/// the pool; counters are Interlocked and readable from anywhere.</remarks>
 internal sealed partial class PluginRunner : IDisposable
 {
     private const int MaxAttempts = 5;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 using Distlog.Daemon;
 using Distlog.Daemon.Configuration;
 using Distlog.Tests.Shared;
@@ -17,6 +18,9 @@ namespace Distlog.Benchmarks;
 internal static class DaemonThroughputHarness
 {
     private const int Rounds = 3;
+
+    /// <summary>The daemon of the case running, if it goes through distlogd.</summary>
+    private static DaemonProcess? s_daemon;
 
     /// <param name="records">Records per case.</param>
     /// <param name="only">When given, only the cases whose name contains this text run ("rsyslog" is one).</param>
@@ -48,6 +52,9 @@ internal static class DaemonThroughputHarness
             }
 
             // The first round runs the code before the JIT has optimised it; a long-running daemon and client do not.
+            // A case through distlogd keeps one daemon process for all its rounds, as a running daemon would be.
+            using var daemon = name.Contains("distlogd", StringComparison.Ordinal) ? DaemonProcess.Start() : null;
+            s_daemon = daemon;
             run(Math.Max(1000, records / 5));
             var rounds = Enumerable.Range(0, Rounds).Select(_ => run(records)).ToList();
             var rates = rounds.Select(r => r.Rate).ToList();
@@ -114,12 +121,14 @@ internal static class DaemonThroughputHarness
         }
     }
 
-    /// <summary>The client library sending to the daemon.</summary>
+    /// <summary>The client library sending to the daemon. The provider lives until the daemon has written
+    /// everything, as the raw sender's socket does.</summary>
     private static (double Rate, int Bytes) Distlogd(int records, int batchBytes, DistlogEncoding encoding) =>
         ThroughDaemon(records, endpoint =>
         {
-            using var provider = BenchClient.Lossless(endpoint, batchBytes, encoding);
+            var provider = BenchClient.Lossless(endpoint, batchBytes, encoding);
             BenchClient.LogTask(provider, records, "daemon-throughput");
+            return provider;
         });
 
     /// <summary>The daemon alone, as rsyslog is measured: the sender pushes ready-made batches of one record.</summary>
@@ -147,48 +156,105 @@ internal static class DaemonThroughputHarness
                 NetMQ.OutgoingSocketExtensions.SendMoreFrame(push, "PBJ"u8.ToArray());
                 NetMQ.OutgoingSocketExtensions.SendFrame(push, body);
             }
+
+            return null;
         });
     }
 
-    /// <summary>Starts a daemon with a file plugin, runs <paramref name="send"/> against it and reports records/s
-    /// from the start of sending until the file plugin has handled <paramref name="records"/>.</summary>
-    private static (double Rate, int Bytes) ThroughDaemon(int records, Action<string> send)
+    /// <summary>
+    /// Runs <paramref name="send"/> against the case's distlogd and reports records/s from the start of sending until
+    /// <c>distlogd stats</c> says its file plugin has handled <paramref name="records"/> more. What
+    /// <paramref name="send"/> returns is disposed then.
+    /// </summary>
+    private static (double Rate, int Bytes) ThroughDaemon(int records, Func<string, IDisposable?> send)
     {
-        string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
-        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
-        var daemon = StartDaemon(dir, loggers);
-        try
-        {
-            var watch = Stopwatch.StartNew();
-            send(daemon.Endpoints[0]);
-            bool done = Wait.For(() => daemon.Statistics.Plugins[0].Handled >= records, TimeSpan.FromMinutes(3));
-            watch.Stop();
-            long bytes = new FileInfo(Path.Combine(dir, "out.jsonl")).Length;
-            return (done ? records / watch.Elapsed.TotalSeconds : double.NaN, (int)(bytes / Math.Max(1, daemon.Statistics.Plugins[0].Handled)));
-        }
-        finally
-        {
-            daemon.StopAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
-            Directory.Delete(dir, recursive: true);
-        }
+        var daemon = s_daemon ?? throw new InvalidOperationException("no daemon for this case");
+        long before = daemon.Handled();
+        long bytesBefore = daemon.FileLength;
+        var watch = Stopwatch.StartNew();
+        using var sender = send(daemon.Endpoint);
+        bool done = Wait.For(() => daemon.Handled() >= before + records, TimeSpan.FromMinutes(3));
+        watch.Stop();
+        return (done ? records / watch.Elapsed.TotalSeconds : double.NaN, (int)((daemon.FileLength - bytesBefore) / records));
     }
 
-    /// <summary>A daemon in this process on a random loopback port, with one file plugin writing into <paramref name="dir"/>.</summary>
-    private static DaemonHost StartDaemon(string dir, ILoggerFactory loggers)
+    /// <summary>distlogd as its own process, as it is deployed (its own runtime settings, GC heap and ZeroMQ I/O
+    /// thread), with one file plugin in a folder of its own; stopped and removed on dispose.</summary>
+    private sealed class DaemonProcess : IDisposable
     {
-        var config = ConfigLoader.Parse($"""
-            listen: tcp://127.0.0.1:*
-            stats_interval: 0s
-            stats_endpoint: off
-            plugins:
-              - type: file
-                path: {dir}/out.jsonl
-                max_bytes: 0
-                queue: 1000000
-            """, "bench");
-        var daemon = new DaemonHost(config, loggers);
-        daemon.StartAsync().GetAwaiter().GetResult();
-        return daemon;
+        private readonly Process _process;
+        private readonly string _dir;
+        private readonly string _stats;
+
+        private DaemonProcess(Process process, string dir, string endpoint, string stats)
+        {
+            _process = process;
+            _dir = dir;
+            Endpoint = endpoint;
+            _stats = stats;
+        }
+
+        public string Endpoint { get; }
+
+        public long FileLength => new FileInfo(Path.Combine(_dir, "out.jsonl")) is { Exists: true } file ? file.Length : 0;
+
+        public static DaemonProcess Start()
+        {
+            string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
+            string config = Path.Combine(dir, "distlogd.yaml");
+            File.WriteAllText(config, $"""
+                listen: tcp://127.0.0.1:*
+                stats_interval: 0s
+                stats_endpoint: tcp://127.0.0.1:*
+                viewer: off
+                plugins:
+                  - type: file
+                    path: {dir}/out.jsonl
+                    max_bytes: 0
+                    queue: 1000000
+                """);
+            var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "distlogd")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("--config");
+            start.ArgumentList.Add(config);
+            var process = Process.Start(start)!;
+            using var started = new ManualResetEventSlim();
+            string? summary = null;
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (summary is null && e.Data?.StartsWith("distlogd: listening on ", StringComparison.Ordinal) == true)
+                {
+                    summary = e.Data;
+                    started.Set();
+                }
+            };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            if (!started.Wait(TimeSpan.FromSeconds(30)))
+            {
+                process.Kill();
+                throw new InvalidOperationException("distlogd did not start");
+            }
+
+            return new DaemonProcess(process, dir,
+                Regex.Match(summary!, @"listening on (\S+?);").Groups[1].Value,
+                Regex.Match(summary!, @"--endpoint (\S+)").Groups[1].Value);
+        }
+
+        /// <summary>How many records the file plugin has handled (-1 when the daemon did not answer).</summary>
+        public long Handled()
+        {
+            string? reply = StatsServer.Query(_stats, TimeSpan.FromSeconds(1));
+            return reply is null ? -1 : System.Text.Json.JsonDocument.Parse(reply).RootElement.GetProperty("plugins")[0].GetProperty("handled").GetInt64();
+        }
+
+        public void Dispose()
+        {
+            _process.Kill();
+            _process.WaitForExit();
+            _process.Dispose();
+            Directory.Delete(_dir, recursive: true);
+        }
     }
 
     /// <summary>The transport alone, as the single-record case uses it: a PUSH socket sending a two-frame message

@@ -26,5 +26,11 @@ internal interface IValueSink
 
     void WritePropertyName(string name);
 
+    /// <summary>A property whose value is null: one call where the sink can do it in one.</summary>
+    void WriteNullProperty(string name);
+
+    /// <summary>A property whose value is a string: one call where the sink can do it in one.</summary>
+    void WriteStringProperty(string name, string value);
+
     void EndMap();
 }

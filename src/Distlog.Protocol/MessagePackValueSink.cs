@@ -47,6 +47,18 @@ internal ref struct MessagePackValueSink(MessagePackWriter writer) : IValueSink
         }
     }
 
+    public void WriteNullProperty(string name)
+    {
+        WritePropertyName(name);
+        _writer.WriteNil();
+    }
+
+    public void WriteStringProperty(string name, string value)
+    {
+        WritePropertyName(name);
+        WriteString(value);
+    }
+
     private static byte[] Encode(string name)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();

@@ -81,8 +81,7 @@ internal static class RecordWriter
         String(ref sink, Fields.ExcText, record.ExcText, limits, includeNulls);
         if (includeNulls)
         {
-            sink.WritePropertyName(Fields.ExcInfo);
-            sink.WriteNull();
+            sink.WriteNullProperty(Fields.ExcInfo);
         }
 
         sink.WritePropertyName(Fields.LevelNo);
@@ -187,13 +186,17 @@ internal static class RecordWriter
     private static void String<TSink>(ref TSink sink, string name, string? value, RecordEncoderOptions limits, bool includeNulls)
         where TSink : IValueSink, allows ref struct
     {
-        if (value is null && !includeNulls)
+        if (value is null)
         {
+            if (includeNulls)
+            {
+                sink.WriteNullProperty(name);
+            }
+
             return;
         }
 
-        sink.WritePropertyName(name);
-        WriteString(ref sink, value, limits);
+        sink.WriteStringProperty(name, ValueWriter.Truncate(value, limits));
     }
 
     private static void WriteString<TSink>(ref TSink sink, string? value, RecordEncoderOptions limits)
@@ -212,19 +215,14 @@ internal static class RecordWriter
     private static void Integer<TSink>(ref TSink sink, string name, long? value, bool includeNulls)
         where TSink : IValueSink, allows ref struct
     {
-        if (value is null && !includeNulls)
-        {
-            return;
-        }
-
-        sink.WritePropertyName(name);
         if (value is { } v)
         {
+            sink.WritePropertyName(name);
             sink.WriteInt64(v);
         }
-        else
+        else if (includeNulls)
         {
-            sink.WriteNull();
+            sink.WriteNullProperty(name);
         }
     }
 }

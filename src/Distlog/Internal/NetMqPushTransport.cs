@@ -36,8 +36,14 @@ internal sealed class NetMqPushTransport : IRecordTransport
             return false;
         }
 
-        // Once the first frame is taken, ZeroMQ takes the whole message.
-        _socket.SendFrame(body, length, more: false);
+        // Once the first frame is taken, ZeroMQ takes the whole message. The body goes in an array of its own that
+        // the message keeps, left unzeroed since it is overwritten at once: zeroing each 32 KiB batch cost the
+        // sender a tenth of its time.
+        var data = GC.AllocateUninitializedArray<byte>(length);
+        Buffer.BlockCopy(body, 0, data, 0, length);
+        var msg = default(Msg);
+        msg.InitGC(data, length);
+        _socket.Send(ref msg, more: false);
         return true;
     }
 

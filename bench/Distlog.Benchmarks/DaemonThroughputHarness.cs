@@ -4,9 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Distlog.Daemon;
-using Distlog.Daemon.Configuration;
 using Distlog.Tests.Shared;
-using Microsoft.Extensions.Logging;
 
 namespace Distlog.Benchmarks;
 
@@ -169,7 +167,12 @@ internal static class DaemonThroughputHarness
     private static (double Rate, int Bytes) ThroughDaemon(int records, Func<string, IDisposable?> send)
     {
         var daemon = s_daemon ?? throw new InvalidOperationException("no daemon for this case");
-        long before = daemon.Handled();
+        long before = -1;
+        if (!Wait.For(() => (before = daemon.Handled()) >= 0, TimeSpan.FromSeconds(30)))
+        {
+            return (double.NaN, 0);
+        }
+
         long bytesBefore = daemon.FileLength;
         var watch = Stopwatch.StartNew();
         using var sender = send(daemon.Endpoint);

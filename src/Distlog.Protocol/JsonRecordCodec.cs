@@ -83,14 +83,64 @@ public sealed class JsonRecordCodec : IRecordCodec
     /// <exception cref="RecordFormatException">The bytes are not a record.</exception>
     public static RecordSummary Scan(ReadOnlySpan<byte> data)
     {
+        if (TryScanFast(data, out var summary))
+        {
+            return summary;
+        }
+
         var record = t_scratch ??= new LogRecord();
         record.Clear();
         List<KeyValuePair<string, object?>>? extra = null;
         Read(data, record, ref extra, materialize: false);
         RecordReader.Complete(record, null);
-        var summary = RecordSummary.Of(record);
+        summary = RecordSummary.Of(record);
         record.Clear();
         return summary;
+    }
+
+    /// <summary>
+    /// <see cref="Scan"/>'s fast path (<see cref="JsonRecordScanner"/>): <see langword="false"/> when it leaves the
+    /// record to the general reading — for anything unusual, and for anything wrong, whose error the general reading
+    /// words as Decode does.
+    /// </summary>
+    internal static bool TryScanFast(ReadOnlySpan<byte> data, out RecordSummary summary)
+    {
+        var record = t_scratch ??= new LogRecord();
+        record.Clear();
+        summary = default;
+        try
+        {
+            if (!JsonRecordScanner.TryRead(data, record))
+            {
+                return false;
+            }
+
+            RecordReader.Complete(record, null);
+            summary = RecordSummary.Of(record);
+            return true;
+        }
+        catch (Exception ex) when (ex is RecordFormatException or JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
+        {
+            // The general reading meets the same trouble and reports it.
+            return false;
+        }
+        finally
+        {
+            record.Clear();
+        }
+    }
+
+    /// <summary>A field the scan reads the general way, from its value's own bytes (a whole JSON value, nested less
+    /// deeply than the reader's limit).</summary>
+    internal static void ReadField(string name, ReadOnlySpan<byte> value, LogRecord record)
+    {
+        var reader = new Utf8JsonReader(value, s_readerOptions);
+        reader.Read();
+        if (!TrySetScalar(record, name, ref reader))
+        {
+            List<KeyValuePair<string, object?>>? extra = null;
+            RecordReader.Set(record, name, ReadValue(ref reader), ref extra);
+        }
     }
 
     [ThreadStatic]

@@ -23,14 +23,17 @@ internal sealed class Utf8StringCache
     public static Utf8StringCache Current => t_current ??= new Utf8StringCache();
 
     /// <summary>The reader's current string token as a string, reused when the same bytes were seen before.</summary>
-    public string GetString(ref Utf8JsonReader reader)
+    public string GetString(ref Utf8JsonReader reader) =>
+        reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : GetString(reader.ValueSpan);
+
+    /// <summary>Unescaped, valid UTF-8 string content as a string, reused when the same bytes were seen before.</summary>
+    public string GetString(ReadOnlySpan<byte> span)
     {
-        if (reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > MaxLength)
+        if (span.Length > MaxLength)
         {
-            return reader.GetString()!;
+            return System.Text.Encoding.UTF8.GetString(span);
         }
 
-        var span = reader.ValueSpan;
         uint hash = 2166136261;
         foreach (byte b in span)
         {
@@ -43,7 +46,7 @@ internal sealed class Utf8StringCache
             return _values[slot]!;
         }
 
-        string value = reader.GetString()!;
+        string value = System.Text.Encoding.UTF8.GetString(span);
         _keys[slot] = span.ToArray();
         _values[slot] = value;
         return value;

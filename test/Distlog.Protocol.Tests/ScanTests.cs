@@ -11,12 +11,16 @@ namespace Distlog.Protocol.Tests;
 public class ScanTests
 {
     /// <summary>Values of every JSON kind, including ones a field's type forbids and ones that fail only when read.</summary>
+    /// <summary>How many inputs of a test the fast path accepted (Scan's result is then its own).</summary>
+    private int _fast;
+
     private static readonly string[] s_values =
     [
         "null", "true", "false", "0", "20", "-7", "3.5", "1e999", "18446744073709551615", "99999999999999999999999",
         "\"text\"", "\"WARNING\"", "\"\"", "\"esc\\u00e9aped\"", "\"\\ud800\"", "\"a\\nb\"", "[]", "[1,\"x\",null]",
         "{}", "{\"key\":\"1@r\"}", "{\"key\":5}", "{\"key\":\"1@r\",\"user\":\"leo\"}", "{\"event\":\"exit\",\"status\":\"failed\"}",
-        "{\"event\":\"enter\"}", "{\"id\":3,\"name\":\"E\"}", "{\"id\":\"x\"}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+        "{\"event\":\"enter\"}", "{\"id\":3,\"name\":\"E\"}", "{\"id\":\"x\"}", new string('[', 70) + new string(']', 70), new string('[', 40) + new string(']', 40),
+        new string('[', 62) + new string(']', 62), new string('[', 63) + new string(']', 63), "[1]]", "[1,]", "{\"a\":1,}", "01", "1.", "-", "1.5e3", "tru", "nul",
         "{\"\\ud800\":1}", "{\"a\":{\"b\":[1e999,\"\\udc00x\"]}}",
     ];
 
@@ -48,6 +52,7 @@ public class ScanTests
         // Both outcomes were exercised in numbers.
         Assert.True(accepted > 1000, $"accepted {accepted}");
         Assert.True(rejected > 500, $"rejected {rejected}");
+        Assert.True(_fast > 500, $"fast path {_fast}");
     }
 
     private static readonly byte[] s_structural = "{}[]\",:\\ 0e-.nlu"u8.ToArray();
@@ -74,6 +79,8 @@ public class ScanTests
 
             AssertAlike(bytes);
         }
+
+        Assert.True(_fast > 1000, $"fast path {_fast}");
     }
 
     [Fact]
@@ -119,9 +126,55 @@ public class ScanTests
         Assert.Equal(Records.Canonical(record), Records.Canonical(Assert.Single(msgpack.Records).Record!));
     }
 
-    /// <summary>Scan and Decode agree on <paramref name="bytes"/>; returns whether they accepted it.</summary>
-    private static bool AssertAlike(byte[] bytes)
+    [Fact]
+    public void RecordsOfTheUsualShape_TakeTheFastPath()
     {
+        // Records as the Python client and ours write them, and one with every kind of value in its data.
+        var records = Seeds().Take(3).Append(Records.Encode(JsonRecordCodec.Default, new LogRecord
+        {
+            Name = "n",
+            Message = "m \"quoted\" \n\u00e9\u2028 \ud83d\ude00",
+            Args = new Dictionary<string, object?> { ["a"] = new object?[] { 1, -2.5, true, false, null, "x\ty", new Dictionary<string, object?>() } },
+            Context = new RecordContext("1@r/2", [new("user", "leo"), new("n", 0.001)]),
+        }));
+        foreach (byte[] record in records)
+        {
+            Assert.True(JsonRecordCodec.TryScanFast(record, out var summary), Encoding.UTF8.GetString(record));
+            var decoded = RecordSummary.Of(JsonRecordCodec.Default.Decode(record));
+            Assert.Equal((decoded.Name, decoded.LevelNo, decoded.LevelName, decoded.Created, decoded.Hostname, decoded.Service, decoded.Context?.Key),
+                (summary.Name, summary.LevelNo, summary.LevelName, summary.Created, summary.Hostname, summary.Service, summary.Context?.Key));
+        }
+    }
+
+    [Fact]
+    public void TheFastPath_KnowsEveryFieldTheGeneralPathNames()
+    {
+        foreach (string field in Fields.All.Distinct())
+        {
+            string? known = JsonRecordScanner.KnownField(Encoding.UTF8.GetBytes(field));
+            // The nested names (key, id, status, elapsed_ms) are not fields of a record: both paths keep them as extra data.
+            if (field is Fields.Key or Fields.EventId or Fields.TaskStatus or Fields.TaskElapsedMs)
+            {
+                Assert.Null(known);
+            }
+            else
+            {
+                Assert.Same(field, known);
+            }
+        }
+
+        Assert.Null(JsonRecordScanner.KnownField("nam"u8));
+        Assert.Null(JsonRecordScanner.KnownField("contexts"u8));
+    }
+
+    /// <summary>Scan and Decode agree on <paramref name="bytes"/>; returns whether they accepted it.</summary>
+    private bool AssertAlike(byte[] bytes)
+    {
+        if (JsonRecordCodec.TryScanFast(bytes, out _))
+        {
+            _fast++;
+        }
+
         LogRecord? decoded = null;
         string? decodeError = null;
         try

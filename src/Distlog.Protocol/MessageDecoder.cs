@@ -2,7 +2,7 @@ namespace Distlog.Protocol;
 
 /// <summary>
 /// Turns one received ZeroMQ message into records: checks the frames and the topic, refuses pickle, splits batches
-/// and decodes (<see cref="Decode"/>) or checks (<see cref="Scan"/>) every record, keeping each valid record and
+/// and decodes (<see cref="Decode"/>) or checks (<see cref="Scan(IReadOnlyList{byte[]}, int, IRecordCodec?)"/>) every record, keeping each valid record and
 /// describing each failure.
 /// </summary>
 /// <remarks>Thread-safe. Never throws because of the bytes it is given, whatever they are.</remarks>
@@ -40,20 +40,35 @@ public static class MessageDecoder
     public static ScannedMessage Scan(IReadOnlyList<byte[]> frames, int maxBodyBytes = DefaultMaxBodyBytes, IRecordCodec? pickle = null) =>
         Read(frames, maxBodyBytes, pickle, materialize: false);
 
+    /// <summary>
+    /// <see cref="Scan(IReadOnlyList{byte[]}, int, IRecordCodec?)"/> for frames held as memory (a receiver that takes
+    /// the transport's buffers instead of copying them): records' bodies are slices of <paramref name="frames"/>.
+    /// </summary>
+    /// <inheritdoc cref="Decode" path="/param"/>
+    public static ScannedMessage Scan(IReadOnlyList<ReadOnlyMemory<byte>> frames, int maxBodyBytes = DefaultMaxBodyBytes, IRecordCodec? pickle = null)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        return Read(frames.Count, frames.Count > 0 ? frames[0] : default, frames.Count > 1 ? frames[1] : default, maxBodyBytes, pickle, materialize: false);
+    }
+
     private static ScannedMessage Read(IReadOnlyList<byte[]> frames, int maxBodyBytes, IRecordCodec? pickle, bool materialize)
     {
         ArgumentNullException.ThrowIfNull(frames);
-        if (frames.Count != 2)
+        return Read(frames.Count, frames.Count > 0 ? frames[0] : default, frames.Count > 1 ? frames[1] : default, maxBodyBytes, pickle, materialize);
+    }
+
+    private static ScannedMessage Read(int frameCount, ReadOnlyMemory<byte> topicFrame, ReadOnlyMemory<byte> body, int maxBodyBytes, IRecordCodec? pickle, bool materialize)
+    {
+        if (frameCount != 2)
         {
-            return Rejected(null, RejectReason.FrameCount, $"expected 2 frames [topic, body], got {frames.Count}");
+            return Rejected(null, RejectReason.FrameCount, $"expected 2 frames [topic, body], got {frameCount}");
         }
 
-        if (!Topic.TryParse(frames[0], out var topic, out string? topicError))
+        if (!Topic.TryParse(topicFrame.Span, out var topic, out string? topicError))
         {
             return Rejected(null, RejectReason.Topic, topicError!);
         }
 
-        byte[] body = frames[1];
         if (topic.Encoding == Topic.EncodingPickle && pickle is null)
         {
             return Rejected(topic, RejectReason.Pickle, $"topic {topic}: pickle is never unpickled from the network; configure the client for JSON");

@@ -51,6 +51,31 @@ public class MessageDecoderTests
     }
 
     [Fact]
+    public void ScanOfMemoryFrames_AgreesWithScanOfArrays_AndKeepsSlicesOfTheBody()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Append(buffer, Records.Encode(JsonRecordCodec.Default, new LogRecord { Name = "a", Message = "one" }));
+        Append(buffer, "{\"name\":"u8.ToArray());
+        Append(buffer, Records.Encode(JsonRecordCodec.Default, new LogRecord { Name = "b", Message = "two" }));
+        byte[] topic = Encoding.ASCII.GetBytes("PBJ");
+        // The body sits inside a larger buffer, as a transport's pooled buffer may.
+        byte[] pooled = new byte[buffer.WrittenCount + 10];
+        buffer.WrittenSpan.CopyTo(pooled.AsSpan(5));
+        var body = new ReadOnlyMemory<byte>(pooled, 5, buffer.WrittenCount);
+
+        var fromArrays = MessageDecoder.Scan([topic, buffer.WrittenSpan.ToArray()]);
+        var fromMemory = MessageDecoder.Scan(new ReadOnlyMemory<byte>[] { topic, body });
+        var oneFrame = MessageDecoder.Scan(new ReadOnlyMemory<byte>[] { topic });
+
+        Assert.Equal(fromArrays.Records.Select(r => r.Summary.Name), fromMemory.Records.Select(r => r.Summary.Name));
+        Assert.Equal(["a", "b"], fromMemory.Records.Select(r => r.Summary.Name));
+        Assert.Equal(fromArrays.Rejections, fromMemory.Rejections);
+        Assert.Equal(RejectReason.Malformed, Assert.Single(fromMemory.Rejections).Reason);
+        Assert.All(fromMemory.Records, r => Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(r.Body, out var segment) && segment.Array == pooled));
+        Assert.Equal(RejectReason.FrameCount, Assert.Single(oneFrame.Rejections).Reason);
+    }
+
+    [Fact]
     public void OversizedBody_IsRejectedUnread()
     {
         var decoded = MessageDecoder.Decode([Encoding.ASCII.GetBytes("PLJ"), new byte[2048]], maxBodyBytes: 1024);

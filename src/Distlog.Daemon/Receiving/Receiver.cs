@@ -10,7 +10,7 @@ namespace Distlog.Daemon.Receiving;
 
 /// <summary>
 /// The PULL sockets, bound to every <c>listen</c> endpoint, and the one thread that takes messages off them,
-/// checks them (<see cref="MessageDecoder.Scan"/>: JSON records are decoded only when a plugin reads them) and
+/// checks them (<see cref="MessageDecoder.Scan(IReadOnlyList{byte[]}, int, IRecordCodec?)"/>: JSON records are decoded only when a plugin reads them) and
 /// offers each record to every plugin. Rejections are counted by
 /// reason and reported at most once a minute per reason; no input stops the loop.
 /// </summary>
@@ -121,34 +121,70 @@ internal sealed partial class Receiver : IDisposable
 
     private void Loop(List<PullSocket> sockets)
     {
-        var frames = new List<byte[]>(2);
+        var frames = new List<ReadOnlyMemory<byte>>(2);
+        var msg = default(Msg);
+        msg.InitEmpty();
         var wait = TimeSpan.FromMilliseconds(sockets.Count == 1 ? 100 : 10);
-        while (!_stop)
+        try
         {
-            bool any = false;
-            foreach (var socket in sockets)
+            while (!_stop)
             {
-                // Drain what is there; the wait only applies when a socket is idle.
-                while (socket.TryReceiveMultipartBytes(any ? TimeSpan.Zero : wait, ref frames!, 2))
+                bool any = false;
+                foreach (var socket in sockets)
                 {
-                    any = true;
-                    Handle(frames);
-                    frames.Clear();
-                    if (_stop)
+                    // Drain what is there; the wait only applies when a socket is idle.
+                    while (TryReceiveMessage(socket, any ? TimeSpan.Zero : wait, ref msg, frames))
                     {
-                        return;
+                        any = true;
+                        Handle(frames);
+                        frames.Clear();
+                        if (_stop)
+                        {
+                            return;
+                        }
                     }
                 }
-            }
 
-            if (any)
-            {
-                _endOfInput();
+                if (any)
+                {
+                    _endOfInput();
+                }
             }
+        }
+        finally
+        {
+            msg.Close();
         }
     }
 
-    private void Handle(List<byte[]> frames)
+    /// <summary>
+    /// Receives one whole message, every frame of it. Each frame's bytes are taken from NetMQ, not copied: the
+    /// message lets go of its buffer without handing it back to NetMQ's buffer pool, so NetMQ never reuses it, and
+    /// the records keep slices of it (a batch's records share their batch's buffer).
+    /// </summary>
+    private static bool TryReceiveMessage(PullSocket socket, TimeSpan wait, ref Msg msg, List<ReadOnlyMemory<byte>> frames)
+    {
+        if (!socket.TryReceive(ref msg, wait))
+        {
+            return false;
+        }
+
+        while (true)
+        {
+            bool more = msg.HasMore;
+            frames.Add(msg.Size == 0 ? ReadOnlyMemory<byte>.Empty : msg.SliceAsMemory());
+            msg.InitEmpty();
+            if (!more)
+            {
+                return true;
+            }
+
+            // ZeroMQ delivers a message whole: its other frames are there once the first is.
+            socket.Receive(ref msg);
+        }
+    }
+
+    private void Handle(List<ReadOnlyMemory<byte>> frames)
     {
         Interlocked.Increment(ref _messages);
         ScannedMessage decoded;

@@ -2,8 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Distlog.Benchmarks;
 
-/// <summary>The client side shared by the throughput harnesses: a provider that never drops (Block policy) and
-/// one task holding exactly the number of records asked for.</summary>
+/// <summary>The client side shared by the throughput harnesses: a provider with the default queue that never drops
+/// (Block policy) and one task holding exactly the number of records asked for.</summary>
 internal static class BenchClient
 {
     public static DistlogLoggerProvider Lossless(string endpoint, int batchBytes, DistlogEncoding encoding) => new(new DistlogOptions
@@ -11,7 +11,6 @@ internal static class BenchClient
         Endpoint = endpoint,
         MaxBatchBytes = batchBytes,
         Encoding = encoding,
-        QueueCapacity = 1 << 16,
         Overflow = OverflowPolicy.Block,
         BlockTimeout = TimeSpan.FromSeconds(30),
         SendHighWatermark = 1000,

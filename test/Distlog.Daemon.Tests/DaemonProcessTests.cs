@@ -34,6 +34,17 @@ public class DaemonProcessTests
     }
 
     [Fact]
+    public void RuntimeSettings_GiveGen0TheBudgetTheReceiverWasTunedFor()
+    {
+        // Records waiting in plugin queues must die young: with the default 16 MiB budget the receive thread spent
+        // most of its time in the GC (bench/results).
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "distlogd.runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        Assert.Equal(64 * 1024 * 1024, properties.GetProperty("System.GC.Gen0MaxBudget").GetInt64());
+    }
+
+    [Fact]
     public async Task Sigterm_DrainsAndExitsZero_AndStatsAnswerWhileRunning()
     {
         string folder = Path.Combine(Path.GetTempPath(), $"distlogd-proc-{Guid.NewGuid():N}");

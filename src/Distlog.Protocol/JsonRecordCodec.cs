@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Distlog.Protocol;
@@ -14,22 +13,12 @@ public sealed class JsonRecordCodec : IRecordCodec
     /// <summary>Deepest nesting a decoded record may have.</summary>
     public const int MaxDecodeDepth = 64;
 
-    private static readonly JsonWriterOptions s_writerOptions = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = true,
-        Indented = false,
-    };
-
     private static readonly JsonReaderOptions s_readerOptions = new()
     {
         MaxDepth = MaxDecodeDepth,
         CommentHandling = JsonCommentHandling.Disallow,
         AllowTrailingCommas = false,
     };
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
 
     private readonly RecordEncoderOptions _limits;
 
@@ -50,19 +39,9 @@ public sealed class JsonRecordCodec : IRecordCodec
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(output);
-        var writer = t_writer ??= new Utf8JsonWriter(output, s_writerOptions);
-        writer.Reset(output);
-        try
-        {
-            var sink = new JsonValueSink(writer);
-            RecordWriter.Write(ref sink, record, _limits, includeNulls: true);
-            writer.Flush();
-        }
-        finally
-        {
-            // Let go of the caller's buffer; the writer stays for the thread's next record.
-            writer.Reset(NullBufferWriter.Instance);
-        }
+        var sink = new Utf8JsonSink(output);
+        RecordWriter.Write(ref sink, record, _limits, includeNulls: true);
+        sink.Complete();
     }
 
     /// <inheritdoc/>
@@ -549,20 +528,6 @@ public sealed class JsonRecordCodec : IRecordCodec
         }
 
         return token == JsonTokenType.Number && reader.TryGetDouble(out value);
-    }
-
-    /// <summary>A buffer writer that is never written to, for a parked <see cref="Utf8JsonWriter"/>.</summary>
-    private sealed class NullBufferWriter : IBufferWriter<byte>
-    {
-        public static readonly NullBufferWriter Instance = new();
-
-        public void Advance(int count)
-        {
-        }
-
-        public Memory<byte> GetMemory(int sizeHint = 0) => Memory<byte>.Empty;
-
-        public Span<byte> GetSpan(int sizeHint = 0) => Span<byte>.Empty;
     }
 
     private static object? ReadValue(ref Utf8JsonReader reader)

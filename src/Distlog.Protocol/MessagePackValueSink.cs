@@ -5,7 +5,7 @@ namespace Distlog.Protocol;
 /// <summary>An <see cref="IValueSink"/> over <see cref="MessagePackWriter"/>.</summary>
 internal ref struct MessagePackValueSink(MessagePackWriter writer) : IValueSink
 {
-    // The record's own field names as MessagePack strings, encoded once; looked up by reference (see JsonValueSink).
+    // The record's own field names as MessagePack strings, encoded once; looked up by reference (see Utf8JsonSink).
     private static readonly Dictionary<string, byte[]> s_fieldNames =
         Fields.All.Distinct().ToDictionary(name => name, Encode, ReferenceEqualityComparer.Instance.AsStringComparer());
 

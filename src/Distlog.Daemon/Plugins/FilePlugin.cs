@@ -23,6 +23,9 @@ internal sealed class FilePlugin : IDistlogPlugin
     private readonly TimeProvider _time;
     private readonly ArrayBufferWriter<byte> _line = new(4096);
     private FileStream? _stream;
+
+    // The open file's length, kept here: FileStream.Length asks the kernel (fstat) each time, twice a record.
+    private long _length;
     private DateTimeOffset _openedAt;
     private DateTimeOffset _lastFlush;
 
@@ -74,13 +77,14 @@ internal sealed class FilePlugin : IDistlogPlugin
                 line = _line.WrittenSpan;
             }
 
-            if (_maxBytes > 0 && stream.Length > 0 && stream.Length + line.Length + 1 > _maxBytes)
+            if (_maxBytes > 0 && _length > 0 && _length + line.Length + 1 > _maxBytes)
             {
                 stream = Rotate();
             }
 
             stream.Write(line);
             stream.WriteByte((byte)'\n');
+            _length += line.Length + 1;
         }
 
         var now = _time.GetUtcNow();
@@ -120,6 +124,7 @@ internal sealed class FilePlugin : IDistlogPlugin
         }
 
         _stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read, 64 * 1024);
+        _length = _stream.Length;
         _openedAt = _time.GetUtcNow();
         return _stream;
     }

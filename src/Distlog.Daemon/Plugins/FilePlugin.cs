@@ -131,7 +131,9 @@ internal sealed class FilePlugin : IDistlogPlugin
 
     private FileStream Rotate()
     {
-        _stream?.Flush(flushToDisk: true);
+        // Handed to the kernel, which keeps it through a crash of the daemon (as every flush does); not forced to
+        // the disk, which stalled the worker for as long as the disk took to take the whole file.
+        _stream?.Flush();
         _stream?.Dispose();
         _stream = null;
         if (_keep == 0)

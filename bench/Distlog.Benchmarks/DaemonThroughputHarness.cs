@@ -15,7 +15,7 @@ namespace Distlog.Benchmarks;
 /// </summary>
 internal static class DaemonThroughputHarness
 {
-    private const int Rounds = 3;
+    private const int Rounds = 5;
 
     /// <summary>The daemon of the case running, if it goes through distlogd.</summary>
     private static DaemonProcess? s_daemon;
@@ -25,16 +25,16 @@ internal static class DaemonThroughputHarness
     public static int Run(int records, string? only = null)
     {
         bool Wanted(string name) => only is null || name.Contains(only, StringComparison.OrdinalIgnoreCase);
-        Console.WriteLine($"records per case: {records:N0}; cores: {Environment.ProcessorCount}; each figure the median of {Rounds} rounds after a warm-up round of a fifth as many records");
-        Console.WriteLine("| case | records/s (median) | rounds, records/s | bytes per record written |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine($"records per case: {records:N0}; cores: {Environment.ProcessorCount}; each figure the median of {Rounds} rounds (taken in turn across the cases) after a warm-up round of a fifth as many records");
+        Console.WriteLine("| case | records/s (median) | / rsyslog in the same round (median) | rounds, records/s | bytes per record written |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
         bool haveRsyslog = File.Exists("/usr/sbin/rsyslogd");
         if (!haveRsyslog && Wanted("rsyslog"))
         {
             Console.WriteLine("| rsyslog (not installed: apt-get install rsyslog) | — | — | — |");
         }
 
-        foreach (var (name, run) in new (string, Func<int, (double Rate, int Bytes)>)[]
+        var cases = new (string Name, Func<int, (double Rate, int Bytes)> Run)[]
         {
             ("rsyslog, imtcp → omfile, 300-byte JSON lines", n => haveRsyslog ? Rsyslog(n) : (double.NaN, 0)),
             ("NetMQ alone, PUSH → PULL, one 650-byte record per message, nothing decoded or written", NetMqAlone),
@@ -42,26 +42,52 @@ internal static class DaemonThroughputHarness
             ("client → distlogd → file, one record per message, JSON", n => Distlogd(n, 0, DistlogEncoding.Json)),
             ("client → distlogd → file, batched, JSON", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json)),
             ("client → distlogd → file, batched, MessagePack", n => Distlogd(n, 32 * 1024, DistlogEncoding.MessagePack)),
-        })
+        }.Where(c => Wanted(c.Name) && !(c.Name.StartsWith("rsyslog", StringComparison.Ordinal) && !haveRsyslog)).ToList();
+
+        // A case through distlogd keeps one daemon process for all its rounds, as a running daemon would be. The
+        // first round runs the code before the JIT has optimised it (a long-running daemon and client do not), so
+        // every case has a warm-up round first.
+        var daemons = cases.Select(c => c.Name.Contains("distlogd", StringComparison.Ordinal) ? DaemonProcess.Start() : null).ToList();
+        try
         {
-            if (!Wanted(name) || (name.StartsWith("rsyslog", StringComparison.Ordinal) && !haveRsyslog))
+            var warmups = new List<(double Rate, int Bytes)>();
+            for (int c = 0; c < cases.Count; c++)
             {
-                continue;
+                s_daemon = daemons[c];
+                warmups.Add(cases[c].Run(Math.Max(1000, records / 5)));
             }
 
-            // The first round runs the code before the JIT has optimised it; a long-running daemon and client do not.
-            // A case through distlogd keeps one daemon process for all its rounds, as a running daemon would be.
-            using var daemon = name.Contains("distlogd", StringComparison.Ordinal) ? DaemonProcess.Start() : null;
-            s_daemon = daemon;
-            run(Math.Max(1000, records / 5));
-            var rounds = Enumerable.Range(0, Rounds).Select(_ => run(records)).ToList();
-            var rates = rounds.Select(r => r.Rate).ToList();
-            string median = rates.Any(double.IsNaN) ? "incomplete" : Format(rates.Order().ElementAt(Rounds / 2));
-            Console.WriteLine($"| {name} | {median} | {string.Join(", ", rates.Select(Format))} | {rounds[^1].Bytes} |");
+            // The rounds go round the cases, so that the machine's slow and quick moments fall on every case alike
+            // and each case can be set against rsyslog in the same round.
+            var results = cases.Select(_ => new List<(double Rate, int Bytes)>()).ToList();
+            for (int round = 0; round < Rounds; round++)
+            {
+                for (int c = 0; c < cases.Count; c++)
+                {
+                    s_daemon = daemons[c];
+                    results[c].Add(cases[c].Run(records));
+                }
+            }
+
+            int peer = cases.FindIndex(c => c.Name.StartsWith("rsyslog", StringComparison.Ordinal));
+            for (int c = 0; c < cases.Count; c++)
+            {
+                var rates = results[c].Select(r => r.Rate).ToList();
+                string median = rates.Any(double.IsNaN) ? "incomplete" : Format(Median(rates));
+                string ratio = peer < 0 || c == peer ? "—" : Median(rates.Zip(results[peer], (rate, p) => rate / p.Rate).ToList()).ToString("0.00x", CultureInfo.InvariantCulture);
+                Console.WriteLine($"| {cases[c].Name} | {median} | {ratio} | {string.Join(", ", rates.Select(Format))} | {warmups[c].Bytes} |");
+            }
+        }
+        finally
+        {
+            s_daemon = null;
+            daemons.ForEach(d => d?.Dispose());
         }
 
         return 0;
     }
+
+    private static double Median(List<double> values) => values.Any(double.IsNaN) ? double.NaN : values.Order().ElementAt(values.Count / 2);
 
     private static string Format(double rate) => double.IsNaN(rate) ? "incomplete" : rate.ToString("N0", CultureInfo.InvariantCulture);
 
@@ -205,6 +231,8 @@ internal static class DaemonThroughputHarness
         {
             string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
             string config = Path.Combine(dir, "distlogd.yaml");
+            // The file is rotated away at 512 MB (keep: 0 deletes it), as rsyslog's is after each of its rounds: a
+            // file growing by gigabytes over the rounds makes the kernel throttle the writer for its dirty pages.
             File.WriteAllText(config, $"""
                 listen: tcp://127.0.0.1:*
                 stats_interval: 0s
@@ -213,7 +241,8 @@ internal static class DaemonThroughputHarness
                 plugins:
                   - type: file
                     path: {dir}/out.jsonl
-                    max_bytes: 0
+                    max_bytes: 512M
+                    keep: 0
                     queue: 1000000
                 """);
             var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "distlogd")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };

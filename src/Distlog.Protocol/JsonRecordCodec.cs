@@ -98,7 +98,8 @@ public sealed class JsonRecordCodec : IRecordCodec
             summary = RecordSummary.Of(record);
             return true;
         }
-        catch (Exception ex) when (ex is RecordFormatException or JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
+        catch (Exception ex) when (ex is RecordFormatException or JsonException or InvalidOperationException or
+            FormatException or ArgumentException or OverflowException)
         {
             // The general reading meets the same trouble and reports it.
             return false;

@@ -2,8 +2,8 @@ namespace Distlog.Protocol;
 
 /// <summary>
 /// Turns one received ZeroMQ message into records: checks the frames and the topic, refuses pickle, splits batches
-/// and decodes (<see cref="Decode"/>) or checks (<see cref="Scan(IReadOnlyList{byte[]}, int, IRecordCodec?)"/>) every record, keeping each valid record and
-/// describing each failure.
+/// and decodes (<see cref="Decode"/>) or checks (<see cref="Scan(IReadOnlyList{byte[]}, int, IRecordCodec?)"/>)
+/// every record, keeping each valid record and describing each failure.
 /// </summary>
 /// <remarks>Thread-safe. Never throws because of the bytes it is given, whatever they are.</remarks>
 public static class MessageDecoder

@@ -2,7 +2,8 @@ namespace Distlog.Protocol;
 
 /// <summary>
 /// The fields a record is routed and indexed by — logger, level, time, host, service and task context — which the
-/// daemon reads from a JSON record without building the rest of it (<see cref="MessageDecoder.Scan(IReadOnlyList{byte[]}, int, IRecordCodec?)"/>).
+/// daemon reads from a JSON record without building the rest of it
+/// (<see cref="MessageDecoder.Scan(IReadOnlyList{byte[]}, int, IRecordCodec?)"/>).
 /// </summary>
 /// <param name="Name">Logger name (<c>name</c>).</param>
 /// <param name="LevelNo">Level number (<c>levelno</c>, or derived from <c>levelname</c> as the decoder does).</param>

@@ -1,6 +1,7 @@
 namespace Distlog.Protocol;
 
-/// <summary>What <see cref="MessageDecoder.Scan(IReadOnlyList{byte[]}, int, IRecordCodec?)"/> made of one ZeroMQ message.</summary>
+/// <summary>What <see cref="MessageDecoder.Scan(IReadOnlyList{byte[]}, int, IRecordCodec?)"/> (or its overload for
+/// memory frames) made of one ZeroMQ message.</summary>
 /// <param name="Topic">The topic, when the topic frame was valid.</param>
 /// <param name="Records">Every record that was accepted, in order.</param>
 /// <param name="Rejections">Every rejection, in order.</param>

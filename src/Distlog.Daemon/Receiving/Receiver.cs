@@ -10,8 +10,8 @@ namespace Distlog.Daemon.Receiving;
 
 /// <summary>
 /// The PULL sockets, bound to every <c>listen</c> endpoint, and the one thread that takes messages off them,
-/// checks them (<see cref="MessageDecoder.Scan(IReadOnlyList{byte[]}, int, IRecordCodec?)"/>: JSON records are decoded only when a plugin reads them) and
-/// offers each record to every plugin. Rejections are counted by
+/// checks them (<see cref="MessageDecoder.Scan(IReadOnlyList{ReadOnlyMemory{byte}}, int, IRecordCodec?)"/>: JSON
+/// records are decoded only when a plugin reads them) and offers each record to every plugin. Rejections are counted by
 /// reason and reported at most once a minute per reason; no input stops the loop.
 /// </summary>
 /// <remarks>The thread owns the sockets. Counters are Interlocked. The receive loop does no I/O of its own beyond

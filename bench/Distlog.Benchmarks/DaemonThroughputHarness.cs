@@ -31,7 +31,7 @@ internal static class DaemonThroughputHarness
         bool haveRsyslog = File.Exists("/usr/sbin/rsyslogd");
         if (!haveRsyslog && Wanted("rsyslog"))
         {
-            Console.WriteLine("| rsyslog (not installed: apt-get install rsyslog) | — | — | — |");
+            Console.WriteLine("| rsyslog (not installed: apt-get install rsyslog) | — | — | — | — |");
         }
 
         var cases = new (string Name, Func<int, (double Rate, int Bytes)> Run)[]

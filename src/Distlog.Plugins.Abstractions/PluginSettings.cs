@@ -109,16 +109,9 @@ public sealed class PluginSettings
     {
         ArgumentNullException.ThrowIfNull(text);
         text = text.Trim();
-        value = default;
-        (string Suffix, double Ms)[] units = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
-        foreach (var (suffix, ms) in units)
+        if (UnitDuration.TryParse(text, out value))
         {
-            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) &&
-                double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n >= 0)
-            {
-                value = TimeSpan.FromMilliseconds(n * ms);
-                return true;
-            }
+            return true;
         }
 
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;

@@ -36,7 +36,7 @@ public static class RecordQueryText
                 return null;
             }
 
-            if (TryParseAge(text, out var age))
+            if (UnitDuration.TryParse(text, out var age))
             {
                 return DateTimeOffset.UtcNow - age;
             }
@@ -70,23 +70,5 @@ public static class RecordQueryText
             Task = Text("task"),
             Context = pairs,
         };
-    }
-
-    /// <summary>An age: a number and a unit, <c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c>.</summary>
-    private static bool TryParseAge(string text, out TimeSpan age)
-    {
-        (string Unit, double Ms)[] units = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
-        foreach (var (unit, ms) in units)
-        {
-            if (text.EndsWith(unit, StringComparison.OrdinalIgnoreCase) &&
-                double.TryParse(text[..^unit.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n >= 0)
-            {
-                age = TimeSpan.FromMilliseconds(n * ms);
-                return true;
-            }
-        }
-
-        age = default;
-        return false;
     }
 }

@@ -5,9 +5,8 @@ namespace Distlog.Protocol;
 /// <summary>An <see cref="IValueSink"/> over <see cref="MessagePackWriter"/>.</summary>
 internal ref struct MessagePackValueSink(MessagePackWriter writer) : IValueSink
 {
-    // The record's own field names as MessagePack strings, encoded once; looked up by reference (see Utf8JsonSink).
-    private static readonly Dictionary<string, byte[]> s_fieldNames =
-        Fields.All.Distinct().ToDictionary(name => name, Encode, ReferenceEqualityComparer.Instance.AsStringComparer());
+    /// <summary>The record's own field names as MessagePack strings.</summary>
+    private static readonly FieldNameTable<byte[]> s_fieldNames = new(Encode);
 
     private MessagePackWriter _writer = writer;
 
@@ -37,7 +36,7 @@ internal ref struct MessagePackValueSink(MessagePackWriter writer) : IValueSink
 
     public void WritePropertyName(string name)
     {
-        if (s_fieldNames.TryGetValue(name, out byte[]? encoded))
+        if (s_fieldNames.TryGet(name, out byte[]? encoded))
         {
             _writer.WriteRaw(encoded);
         }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Encodings.Web;
 
@@ -20,12 +19,10 @@ namespace Distlog.Protocol;
 /// </remarks>
 internal ref struct Utf8JsonSink : IValueSink
 {
-    private const int TableMask = 127;
     private const int MinChunk = 2048;
 
-    // The record's own field names as `"name":`, found by reference (the writer passes the very constants of
-    // Fields) in a small open-addressed table.
-    private static readonly (string? Name, byte[] Encoded)[] s_fieldNames = BuildTable();
+    /// <summary>The record's own field names as <c>"name":</c>.</summary>
+    private static readonly FieldNameTable<byte[]> s_fieldNames = new(name => Encoding.UTF8.GetBytes($"\"{name}\":"));
 
     private static readonly JavaScriptEncoder s_encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
@@ -124,7 +121,7 @@ internal ref struct Utf8JsonSink : IValueSink
     public void WritePropertyName(string name)
     {
         Separate();
-        if (TryGetEncoded(name, out byte[]? encoded))
+        if (s_fieldNames.TryGet(name, out byte[]? encoded))
         {
             Raw(encoded);
         }
@@ -223,40 +220,5 @@ internal ref struct Utf8JsonSink : IValueSink
             _span = _output.GetSpan(Math.Max(length, MinChunk));
             _pos = 0;
         }
-    }
-
-    private static (string?, byte[])[] BuildTable()
-    {
-        var table = new (string?, byte[])[TableMask + 1];
-        foreach (string name in Fields.All.Distinct())
-        {
-            int slot = RuntimeHelpers.GetHashCode(name) & TableMask;
-            while (table[slot].Item1 is not null)
-            {
-                slot = (slot + 1) & TableMask;
-            }
-
-            table[slot] = (name, Encoding.UTF8.GetBytes($"\"{name}\":"));
-        }
-
-        return table;
-    }
-
-    private static bool TryGetEncoded(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encoded)
-    {
-        int slot = RuntimeHelpers.GetHashCode(name) & TableMask;
-        while (s_fieldNames[slot].Name is { } candidate)
-        {
-            if (ReferenceEquals(candidate, name))
-            {
-                encoded = s_fieldNames[slot].Encoded;
-                return true;
-            }
-
-            slot = (slot + 1) & TableMask;
-        }
-
-        encoded = null;
-        return false;
     }
 }

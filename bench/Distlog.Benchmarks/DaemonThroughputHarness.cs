@@ -11,7 +11,8 @@ namespace Distlog.Benchmarks;
 /// <summary>
 /// End to end, client → distlogd → file, beside rsyslog receiving 300-byte JSON lines over TCP into a file, in one
 /// run on this machine. Each figure is records/s from the first record sent to the last one written (counted by
-/// the file plugin, or by lines in rsyslog's file).
+/// the file plugin, or by lines in rsyslog's file), and the processor time every process of the case spent per record
+/// (the sending harness and the receiving daemon, user and system), which says how much of the two cores a case needs.
 /// </summary>
 internal static class DaemonThroughputHarness
 {
@@ -26,17 +27,17 @@ internal static class DaemonThroughputHarness
     {
         bool Wanted(string name) => only is null || name.Contains(only, StringComparison.OrdinalIgnoreCase);
         Console.WriteLine($"records per case: {records:N0}; cores: {Environment.ProcessorCount}; each figure the median of {Rounds} rounds (taken in turn across the cases) after a warm-up round of a fifth as many records");
-        Console.WriteLine("| case | records/s (median) | / rsyslog in the same round (median) | rounds, records/s | bytes per record written |");
-        Console.WriteLine("|---|---:|---:|---:|---:|");
+        Console.WriteLine("| case | records/s (median) | / rsyslog in the same round (median) | rounds, records/s | bytes per record written | CPU µs per record, sender + receiver (median) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         bool haveRsyslog = File.Exists("/usr/sbin/rsyslogd");
         if (!haveRsyslog && Wanted("rsyslog"))
         {
-            Console.WriteLine("| rsyslog (not installed: apt-get install rsyslog) | — | — | — | — |");
+            Console.WriteLine("| rsyslog (not installed: apt-get install rsyslog) | — | — | — | — | — |");
         }
 
-        var cases = new (string Name, Func<int, (double Rate, int Bytes)> Run)[]
+        var cases = new (string Name, Func<int, Measured> Run)[]
         {
-            ("rsyslog, imtcp → omfile, 300-byte JSON lines", n => haveRsyslog ? Rsyslog(n) : (double.NaN, 0)),
+            ("rsyslog, imtcp → omfile, 300-byte JSON lines", n => haveRsyslog ? Rsyslog(n) : Measured.Incomplete),
             ("NetMQ alone, PUSH → PULL, one 650-byte record per message, nothing decoded or written", NetMqAlone),
             ("pre-encoded batches (PUSH) → distlogd → file, JSON", RawDistlogd),
             ("client → distlogd → file, one record per message, JSON", n => Distlogd(n, 0, DistlogEncoding.Json)),
@@ -50,7 +51,7 @@ internal static class DaemonThroughputHarness
         var daemons = cases.Select(c => c.Name.Contains("distlogd", StringComparison.Ordinal) ? DaemonProcess.Start() : null).ToList();
         try
         {
-            var warmups = new List<(double Rate, int Bytes)>();
+            var warmups = new List<Measured>();
             for (int c = 0; c < cases.Count; c++)
             {
                 s_daemon = daemons[c];
@@ -59,7 +60,7 @@ internal static class DaemonThroughputHarness
 
             // The rounds go round the cases, so that the machine's slow and quick moments fall on every case alike
             // and each case can be set against rsyslog in the same round.
-            var results = cases.Select(_ => new List<(double Rate, int Bytes)>()).ToList();
+            var results = cases.Select(_ => new List<Measured>()).ToList();
             for (int round = 0; round < Rounds; round++)
             {
                 for (int c = 0; c < cases.Count; c++)
@@ -75,7 +76,9 @@ internal static class DaemonThroughputHarness
                 var rates = results[c].Select(r => r.Rate).ToList();
                 string median = rates.Any(double.IsNaN) ? "incomplete" : Format(Median(rates));
                 string ratio = peer < 0 || c == peer ? "—" : Median(rates.Zip(results[peer], (rate, p) => rate / p.Rate).ToList()).ToString("0.00x", CultureInfo.InvariantCulture);
-                Console.WriteLine($"| {cases[c].Name} | {median} | {ratio} | {string.Join(", ", rates.Select(Format))} | {warmups[c].Bytes} |");
+                double cpu = Median(results[c].Select(r => r.CpuMicroseconds).ToList());
+                string cpuText = double.IsNaN(cpu) ? "—" : cpu.ToString("0.00", CultureInfo.InvariantCulture);
+                Console.WriteLine($"| {cases[c].Name} | {median} | {ratio} | {string.Join(", ", rates.Select(Format))} | {warmups[c].Bytes} | {cpuText} |");
             }
         }
         finally
@@ -87,11 +90,32 @@ internal static class DaemonThroughputHarness
         return 0;
     }
 
+    /// <summary>One round of a case: records/s, bytes written per record, and processor time per record.</summary>
+    private readonly record struct Measured(double Rate, int Bytes, double CpuMicroseconds)
+    {
+        public static Measured Incomplete => new(double.NaN, 0, double.NaN);
+    }
+
+    /// <summary>Processor time (user and system, every thread) of this process and of <paramref name="other"/>.</summary>
+    private static TimeSpan CpuTime(Process? other)
+    {
+        using var self = Process.GetCurrentProcess();
+        if (other is null)
+        {
+            return self.TotalProcessorTime;
+        }
+
+        other.Refresh();
+        return self.TotalProcessorTime + other.TotalProcessorTime;
+    }
+
+    private static double PerRecord(TimeSpan cpu, int records) => cpu.TotalMicroseconds / records;
+
     private static double Median(List<double> values) => values.Any(double.IsNaN) ? double.NaN : values.Order().ElementAt(values.Count / 2);
 
     private static string Format(double rate) => double.IsNaN(rate) ? "incomplete" : rate.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static (double Rate, int Bytes) Rsyslog(int records)
+    private static Measured Rsyslog(int records)
     {
         string dir = Directory.CreateTempSubdirectory("rsyslog-bench-").FullName;
         int port = FreePort();
@@ -124,6 +148,7 @@ internal static class DaemonThroughputHarness
                 payload.CopyTo(buffer, i * payload.Length);
             }
 
+            var cpu = CpuTime(rsyslog);
             var watch = Stopwatch.StartNew();
             for (int sent = 0; sent < records; sent += 256)
             {
@@ -135,7 +160,8 @@ internal static class DaemonThroughputHarness
             long expected = (long)records * payload.Length;
             bool done = Wait.For(() => File.Exists(output) && new FileInfo(output).Length >= expected, TimeSpan.FromMinutes(3));
             watch.Stop();
-            return (done ? records / watch.Elapsed.TotalSeconds : double.NaN, payload.Length);
+            cpu = CpuTime(rsyslog) - cpu;
+            return done ? new(records / watch.Elapsed.TotalSeconds, payload.Length, PerRecord(cpu, records)) : Measured.Incomplete;
         }
         finally
         {
@@ -147,7 +173,7 @@ internal static class DaemonThroughputHarness
 
     /// <summary>The client library sending to the daemon. The provider lives until the daemon has written
     /// everything, as the raw sender's socket does.</summary>
-    private static (double Rate, int Bytes) Distlogd(int records, int batchBytes, DistlogEncoding encoding) =>
+    private static Measured Distlogd(int records, int batchBytes, DistlogEncoding encoding) =>
         ThroughDaemon(records, endpoint =>
         {
             var provider = BenchClient.Lossless(endpoint, batchBytes, encoding);
@@ -158,7 +184,7 @@ internal static class DaemonThroughputHarness
     /// <summary>The daemon alone, as rsyslog is measured: the sender pushes ready-made batches of one record.</summary>
     /// <remarks>The socket lives until the daemon has written everything: NetMQ may drop the last write of a socket
     /// closed with it still pending, which would make the run look incomplete.</remarks>
-    private static (double Rate, int Bytes) RawDistlogd(int records)
+    private static Measured RawDistlogd(int records)
     {
         byte[] record = Encoding.UTF8.GetBytes(JsonLine());
         const int perBatch = 100;
@@ -190,21 +216,23 @@ internal static class DaemonThroughputHarness
     /// <c>distlogd stats</c> says its file plugin has handled <paramref name="records"/> more. What
     /// <paramref name="send"/> returns is disposed then.
     /// </summary>
-    private static (double Rate, int Bytes) ThroughDaemon(int records, Func<string, IDisposable?> send)
+    private static Measured ThroughDaemon(int records, Func<string, IDisposable?> send)
     {
         var daemon = s_daemon ?? throw new InvalidOperationException("no daemon for this case");
         long before = -1;
         if (!Wait.For(() => (before = daemon.Handled()) >= 0, TimeSpan.FromSeconds(30)))
         {
-            return (double.NaN, 0);
+            return Measured.Incomplete;
         }
 
         long bytesBefore = daemon.FileLength;
+        var cpu = CpuTime(daemon.Process);
         var watch = Stopwatch.StartNew();
         using var sender = send(daemon.Endpoint);
         bool done = Wait.For(() => daemon.Handled() >= before + records, TimeSpan.FromMinutes(3));
         watch.Stop();
-        return (done ? records / watch.Elapsed.TotalSeconds : double.NaN, (int)((daemon.FileLength - bytesBefore) / records));
+        cpu = CpuTime(daemon.Process) - cpu;
+        return done ? new(records / watch.Elapsed.TotalSeconds, (int)((daemon.FileLength - bytesBefore) / records), PerRecord(cpu, records)) : Measured.Incomplete;
     }
 
     /// <summary>distlogd as its own process, as it is deployed (its own runtime settings, GC heap and ZeroMQ I/O
@@ -224,6 +252,8 @@ internal static class DaemonThroughputHarness
         }
 
         public string Endpoint { get; }
+
+        public Process Process => _process;
 
         public long FileLength => new FileInfo(Path.Combine(_dir, "out.jsonl")) is { Exists: true } file ? file.Length : 0;
 
@@ -292,7 +322,7 @@ internal static class DaemonThroughputHarness
     /// <summary>The transport alone, as the single-record case uses it: a PUSH socket sending a two-frame message
     /// per record (a 3-byte topic and a 650-byte body, our client's record size) to a PULL socket on another
     /// thread that only counts them. The ceiling of any one-record-per-message path through NetMQ here.</summary>
-    private static (double Rate, int Bytes) NetMqAlone(int records)
+    private static Measured NetMqAlone(int records)
     {
         var body = new byte[650];
         Array.Fill(body, (byte)'x');
@@ -321,6 +351,7 @@ internal static class DaemonThroughputHarness
         using var push = new NetMQ.Sockets.PushSocket();
         push.Options.SendHighWatermark = 1000;
         push.Connect($"tcp://127.0.0.1:{port}");
+        var cpu = CpuTime(null);
         var watch = Stopwatch.StartNew();
         for (int i = 0; i < records; i++)
         {
@@ -330,7 +361,8 @@ internal static class DaemonThroughputHarness
 
         bool complete = done.Wait(TimeSpan.FromMinutes(3));
         watch.Stop();
-        return (complete ? records / watch.Elapsed.TotalSeconds : double.NaN, 0);
+        cpu = CpuTime(null) - cpu;
+        return complete ? new(records / watch.Elapsed.TotalSeconds, 0, PerRecord(cpu, records)) : Measured.Incomplete;
     }
 
     /// <summary>A 300-byte JSON line shaped like a small log record.</summary>

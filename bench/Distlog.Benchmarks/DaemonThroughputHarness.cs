@@ -96,21 +96,6 @@ internal static class DaemonThroughputHarness
         public static Measured Incomplete => new(double.NaN, 0, double.NaN);
     }
 
-    /// <summary>Processor time (user and system, every thread) of this process and of <paramref name="other"/>.</summary>
-    private static TimeSpan CpuTime(Process? other)
-    {
-        using var self = Process.GetCurrentProcess();
-        if (other is null)
-        {
-            return self.TotalProcessorTime;
-        }
-
-        other.Refresh();
-        return self.TotalProcessorTime + other.TotalProcessorTime;
-    }
-
-    private static double PerRecord(TimeSpan cpu, int records) => cpu.TotalMicroseconds / records;
-
     private static double Median(List<double> values) => values.Any(double.IsNaN) ? double.NaN : values.Order().ElementAt(values.Count / 2);
 
     private static string Format(double rate) => double.IsNaN(rate) ? "incomplete" : rate.ToString("N0", CultureInfo.InvariantCulture);
@@ -148,8 +133,7 @@ internal static class DaemonThroughputHarness
                 payload.CopyTo(buffer, i * payload.Length);
             }
 
-            var cpu = CpuTime(rsyslog);
-            var watch = Stopwatch.StartNew();
+            var clock = RunClock.Start(rsyslog);
             for (int sent = 0; sent < records; sent += 256)
             {
                 int n = Math.Min(256, records - sent);
@@ -159,9 +143,8 @@ internal static class DaemonThroughputHarness
             stream.Flush();
             long expected = (long)records * payload.Length;
             bool done = Wait.For(() => File.Exists(output) && new FileInfo(output).Length >= expected, TimeSpan.FromMinutes(3));
-            watch.Stop();
-            cpu = CpuTime(rsyslog) - cpu;
-            return done ? new(records / watch.Elapsed.TotalSeconds, payload.Length, PerRecord(cpu, records)) : Measured.Incomplete;
+            var (rate, cpu) = clock.Stop(records);
+            return done ? new(rate, payload.Length, cpu) : Measured.Incomplete;
         }
         finally
         {
@@ -226,13 +209,11 @@ internal static class DaemonThroughputHarness
         }
 
         long bytesBefore = daemon.FileLength;
-        var cpu = CpuTime(daemon.Process);
-        var watch = Stopwatch.StartNew();
+        var clock = RunClock.Start(daemon.Process);
         using var sender = send(daemon.Endpoint);
         bool done = Wait.For(() => daemon.Handled() >= before + records, TimeSpan.FromMinutes(3));
-        watch.Stop();
-        cpu = CpuTime(daemon.Process) - cpu;
-        return done ? new(records / watch.Elapsed.TotalSeconds, (int)((daemon.FileLength - bytesBefore) / records), PerRecord(cpu, records)) : Measured.Incomplete;
+        var (rate, cpu) = clock.Stop(records);
+        return done ? new(rate, (int)((daemon.FileLength - bytesBefore) / records), cpu) : Measured.Incomplete;
     }
 
     /// <summary>distlogd as its own process, as it is deployed (its own runtime settings, GC heap and ZeroMQ I/O
@@ -351,8 +332,7 @@ internal static class DaemonThroughputHarness
         using var push = new NetMQ.Sockets.PushSocket();
         push.Options.SendHighWatermark = 1000;
         push.Connect($"tcp://127.0.0.1:{port}");
-        var cpu = CpuTime(null);
-        var watch = Stopwatch.StartNew();
+        var clock = RunClock.Start();
         for (int i = 0; i < records; i++)
         {
             NetMQ.OutgoingSocketExtensions.SendMoreFrame(push, topic);
@@ -360,9 +340,8 @@ internal static class DaemonThroughputHarness
         }
 
         bool complete = done.Wait(TimeSpan.FromMinutes(3));
-        watch.Stop();
-        cpu = CpuTime(null) - cpu;
-        return complete ? new(records / watch.Elapsed.TotalSeconds, 0, PerRecord(cpu, records)) : Measured.Incomplete;
+        var (rate, cpu) = clock.Stop(records);
+        return complete ? new(rate, 0, cpu) : Measured.Incomplete;
     }
 
     /// <summary>A 300-byte JSON line shaped like a small log record.</summary>

@@ -4,7 +4,7 @@ using Distlog.Benchmarks;
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- --filter '*LoggingBenchmarks*'   (BenchmarkDotNet)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- throughput [records]              (client → PULL socket)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- daemon-throughput [records] [case] (client → distlogd → file, beside rsyslog)
-// dotnet run -c Release --project bench/Distlog.Benchmarks -- store-throughput [records]        (distlogd → each store, beside its raw rate)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- store-throughput [records] [store] (distlogd → each store, beside its raw rate)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- viewer [tasks] [tree-records]     (the web viewer on a big store, in chromium)
 if (args.Length > 0 && args[0] == "viewer")
 {
@@ -15,7 +15,9 @@ if (args.Length > 0 && args[0] == "viewer")
 
 if (args.Length > 0 && args[0] == "store-throughput")
 {
-    return StoreThroughputHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);
+    return StoreThroughputHarness.Run(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000,
+        args.Length > 2 ? args[2] : null);
 }
 
 if (args.Length > 0 && args[0] == "daemon-throughput")

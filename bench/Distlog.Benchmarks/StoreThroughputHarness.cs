@@ -19,7 +19,8 @@ namespace Distlog.Benchmarks;
 /// Each store fed by the daemon (pre-encoded batches over PUSH → distlogd → store plugin) beside the store's own
 /// raw rate for the same records, measured in the same run: SQLite bulk insert of the same rows into the same
 /// schema, and pipelined XADD of the same bodies (through StackExchange.Redis, and by redis-benchmark itself).
-/// Records: 20 a task (enter, 18 logs, exit) with context data, about 400 bytes of JSON each.
+/// Records: 20 a task (enter, 18 logs, exit) with context data, about 600 bytes of JSON each. Beside each rate, the
+/// processor time per record of this process and the store's server (redis-server; SQLite runs in this process).
 /// </summary>
 internal static class StoreThroughputHarness
 {
@@ -27,30 +28,46 @@ internal static class StoreThroughputHarness
 
     private const int Rounds = 3;
 
-    public static int Run(int records)
+    /// <summary>The server process of the store being measured, whose processor time counts with this one's.</summary>
+    private static Process? s_server;
+
+    /// <param name="records">Records per case.</param>
+    /// <param name="only">When given, only the stores whose name contains this text run ("sqlite", "redis").</param>
+    public static int Run(int records, string? only = null)
     {
         records -= records % PerBatch;
         var bodies = MakeRecords(records);
         var warmup = bodies.Take(Math.Max(PerBatch, records / 10 / PerBatch * PerBatch)).ToList();
         Console.WriteLine($"records per case: {records:N0}; {bodies.Average(b => b.Length):N0} bytes of JSON each; cores: {Environment.ProcessorCount}; " +
             $"each figure the median of {Rounds} rounds after a warm-up round");
-        Console.WriteLine("| store | raw rate, records/s | plugin alone, records/s (/ raw) | plugin fed by distlogd, records/s | fed / raw |");
-        Console.WriteLine("|---|---:|---:|---:|---:|");
-        Sqlite(bodies, warmup);
-        Redis(bodies, warmup);
+        Console.WriteLine("| store | raw rate, records/s | plugin alone, records/s (/ raw) | plugin fed by distlogd, records/s | fed / raw | CPU µs per record: raw, alone, fed |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        if (only is null || "sqlite".Contains(only, StringComparison.OrdinalIgnoreCase))
+        {
+            Sqlite(bodies, warmup);
+        }
+
+        if (only is null || "redis".Contains(only, StringComparison.OrdinalIgnoreCase))
+        {
+            Redis(bodies, warmup);
+        }
+
         return 0;
     }
 
+    /// <summary>The medians of a store's rounds: records/s and processor microseconds per record of each way.</summary>
+    private readonly record struct Figures((double Rate, double Cpu) Raw, (double Rate, double Cpu) Alone, (double Rate, double Cpu) Fed);
+
     /// <summary>A warm-up round of both cases, then <see cref="Rounds"/> rounds taking turns; the medians.</summary>
-    private static (double Raw, double Alone, double Plugin) Measure(
-        Func<List<byte[]>, int, double> raw, Func<int, Plugins.IDistlogPlugin> alone, Func<List<byte[]>, int, double> plugin, List<byte[]> bodies, List<byte[]> warmup)
+    private static Figures Measure(
+        Func<List<byte[]>, int, (double, double)> raw, Func<int, Plugins.IDistlogPlugin> alone, Func<List<byte[]>, int, (double, double)> plugin, List<byte[]> bodies, List<byte[]> warmup)
     {
         raw(warmup, -1);
         PluginAlone(alone(-1), warmup);
         plugin(warmup, -2);
-        var raws = new List<double>();
-        var alones = new List<double>();
-        var plugins = new List<double>();
+        var raws = new List<(double Rate, double Cpu)>();
+        var alones = new List<(double Rate, double Cpu)>();
+        var plugins = new List<(double Rate, double Cpu)>();
         for (int round = 0; round < Rounds; round++)
         {
             raws.Add(raw(bodies, round));
@@ -58,25 +75,26 @@ internal static class StoreThroughputHarness
             plugins.Add(plugin(bodies, round));
         }
 
-        static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-        return (Median(raws), Median(alones), Median(plugins));
+        static (double, double) Median(List<(double Rate, double Cpu)> values) =>
+            (values.Select(v => v.Rate).Order().ElementAt(values.Count / 2), values.Select(v => v.Cpu).Order().ElementAt(values.Count / 2));
+        return new(Median(raws), Median(alones), Median(plugins));
     }
 
     /// <summary>The plugin handed the decoded records in batches of 1000 directly, without the daemon: what the
     /// plugin costs by itself.</summary>
-    private static double PluginAlone(Plugins.IDistlogPlugin plugin, List<byte[]> bodies)
+    private static (double Rate, double Cpu) PluginAlone(Plugins.IDistlogPlugin plugin, List<byte[]> bodies)
     {
         var now = DateTimeOffset.UtcNow;
         var records = bodies.Select(b => new Plugins.ReceivedRecord('P', JsonRecordCodec.Default.Decode(b), now) { Body = b, Encoding = Topic.EncodingJson }).ToList();
         try
         {
-            var watch = Stopwatch.StartNew();
+            var clock = RunClock.Start(s_server);
             foreach (var chunk in records.Chunk(1000))
             {
                 plugin.HandleAsync(chunk, CancellationToken.None).GetAwaiter().GetResult();
             }
 
-            return records.Count / watch.Elapsed.TotalSeconds;
+            return clock.Stop(records.Count);
         }
         finally
         {
@@ -89,13 +107,13 @@ internal static class StoreThroughputHarness
         string dir = Directory.CreateTempSubdirectory("store-bench-").FullName;
         try
         {
-            var (raw, alone, plugin) = Measure(
+            var figures = Measure(
                 (b, round) => SqliteRaw(Path.Combine(dir, $"raw{round}.db"), b),
                 round => new SqlitePlugin(Settings(("path", $"{dir}/alone{round}.db"), ("max_size", "0"), ("max_age", "0"))),
                 (b, round) => ThroughDaemon($"  - type: sqlite\n    path: {dir}/plugin{round}.db\n    max_size: 0\n    max_age: 0", b),
                 bodies,
                 warmup);
-            Report("SQLite (WAL, FTS5, 4 indexes)", raw, alone, plugin);
+            Report("SQLite (WAL, FTS5, 4 indexes)", figures);
         }
         finally
         {
@@ -108,7 +126,7 @@ internal static class StoreThroughputHarness
     {
         if (!File.Exists("/usr/bin/redis-server"))
         {
-            Console.WriteLine("| Redis (not installed: apt-get install redis-server) | — | — | — |");
+            Console.WriteLine("| Redis (not installed: apt-get install redis-server) | — | — | — | — | — |");
             return;
         }
 
@@ -128,17 +146,19 @@ internal static class StoreThroughputHarness
             }
 
             string address = $"127.0.0.1:{port}";
-            var (raw, alone, plugin) = Measure(
+            s_server = server;
+            var figures = Measure(
                 (b, round) => RedisRaw(address, $"raw{round}", b),
                 round => new Distlog.Plugins.Redis.RedisPlugin(Settings(("url", address), ("stream", $"alone{round}"), ("max_length", "0"))),
                 (b, round) => ThroughDaemon($"  - type: redis\n    url: {address}\n    stream: plugin{round}\n    max_length: 0", b),
                 bodies,
                 warmup);
-            Report("Redis (XADD + per-task index); raw: pipelined XADD of the same records, same client", raw, alone, plugin);
-            Report("Redis; raw: redis-benchmark -P 100 XADD (one body, no client of ours)", RedisBenchmark(port, bodies), alone, plugin);
+            Report("Redis (XADD + per-task index); raw: pipelined XADD of the same records, same client", figures);
+            Report("Redis; raw: redis-benchmark -P 100 XADD (one body, no client of ours)", figures with { Raw = (RedisBenchmark(port, bodies), double.NaN) });
         }
         finally
         {
+            s_server = null;
             server.Kill();
             server.WaitForExit();
             Directory.Delete(dir, recursive: true);
@@ -147,7 +167,7 @@ internal static class StoreThroughputHarness
 
     /// <summary>The same rows into the same schema with one prepared statement, 1000 rows a transaction; the
     /// values are taken from the records before the clock starts.</summary>
-    private static double SqliteRaw(string path, List<byte[]> bodies)
+    private static (double Rate, double Cpu) SqliteRaw(string path, List<byte[]> bodies)
     {
         var rows = bodies.Select(b => (Record: JsonRecordCodec.Default.Decode(b), Json: Encoding.UTF8.GetString(b))).ToList();
         using var connection = SqliteSchema.OpenForWriting(path);
@@ -161,7 +181,7 @@ internal static class StoreThroughputHarness
 
         insert.Prepare();
         double now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
-        var watch = Stopwatch.StartNew();
+        var clock = RunClock.Start();
         foreach (var chunk in rows.Chunk(1000))
         {
             using var transaction = connection.BeginTransaction();
@@ -189,22 +209,22 @@ internal static class StoreThroughputHarness
             transaction.Commit();
         }
 
-        return bodies.Count / watch.Elapsed.TotalSeconds;
+        return clock.Stop(bodies.Count);
     }
 
     /// <summary>XADD of the same bodies, pipelined 1000 at a time, as the plugin sends a batch.</summary>
-    private static double RedisRaw(string address, string stream, List<byte[]> bodies)
+    private static (double Rate, double Cpu) RedisRaw(string address, string stream, List<byte[]> bodies)
     {
         using var connection = ConnectionMultiplexer.Connect(address);
         var db = connection.GetDatabase();
-        var watch = Stopwatch.StartNew();
+        var clock = RunClock.Start(s_server);
         foreach (var chunk in bodies.Chunk(1000))
         {
             var pending = chunk.Select(b => db.StreamAddAsync(stream, "P", b)).ToArray();
             Task.WaitAll(pending);
         }
 
-        return bodies.Count / watch.Elapsed.TotalSeconds;
+        return clock.Stop(bodies.Count);
     }
 
     private static double RedisBenchmark(int port, List<byte[]> bodies)
@@ -228,7 +248,7 @@ internal static class StoreThroughputHarness
 
     /// <summary>Pre-encoded batches over PUSH into a daemon whose only plugin is the store; records/s from the
     /// first send until the plugin has handled them all.</summary>
-    private static double ThroughDaemon(string pluginYaml, List<byte[]> bodies)
+    private static (double Rate, double Cpu) ThroughDaemon(string pluginYaml, List<byte[]> bodies)
     {
         var batches = bodies.Chunk(PerBatch).Select(chunk =>
         {
@@ -256,7 +276,7 @@ internal static class StoreThroughputHarness
         daemon.StartAsync().GetAwaiter().GetResult();
         try
         {
-            var watch = Stopwatch.StartNew();
+            var clock = RunClock.Start(s_server);
             using (var push = new NetMQ.Sockets.PushSocket())
             {
                 push.Options.SendHighWatermark = 1000;
@@ -269,8 +289,8 @@ internal static class StoreThroughputHarness
                 }
 
                 bool done = Wait.For(() => daemon.Statistics.Plugins[0].Handled >= bodies.Count, TimeSpan.FromMinutes(5));
-                watch.Stop();
-                return done ? bodies.Count / watch.Elapsed.TotalSeconds : double.NaN;
+                var measured = clock.Stop(bodies.Count);
+                return done ? measured : (double.NaN, double.NaN);
             }
         }
         finally
@@ -315,8 +335,13 @@ internal static class StoreThroughputHarness
         return bodies;
     }
 
-    private static void Report(string name, double raw, double alone, double plugin) =>
-        Console.WriteLine($"| {name} | {raw:N0} | {alone:N0} ({alone / raw:0.00}x) | {plugin:N0} | {plugin / raw:0.00}x |");
+    private static void Report(string name, Figures figures)
+    {
+        var (raw, alone, fed) = (figures.Raw, figures.Alone, figures.Fed);
+        static string Cpu(double value) => double.IsNaN(value) ? "—" : value.ToString("0.0", CultureInfo.InvariantCulture);
+        Console.WriteLine($"| {name} | {raw.Rate:N0} | {alone.Rate:N0} ({alone.Rate / raw.Rate:0.00}x) | {fed.Rate:N0} | {fed.Rate / raw.Rate:0.00}x | " +
+            $"{Cpu(raw.Cpu)}, {Cpu(alone.Cpu)}, {Cpu(fed.Cpu)} |");
+    }
 
     private static Plugins.PluginSettings Settings(params (string Key, string Value)[] values) =>
         new("bench", 1, values.ToDictionary(v => v.Key, v => ((string?)v.Value, 1)));

@@ -2,7 +2,8 @@
 # Runs every test of the repository, exactly as CI does (.ci/run calls this script).
 # It installs what the tests need on a fresh machine, from Debian's packages: redis-server (the storage tests start
 # their own private Redis on a random loopback port) and chromium (the viewer's browser tests drive it headless
-# through Playwright; nothing is downloaded). The .NET SDK named in global.json must already be on PATH.
+# through Playwright; nothing is downloaded) and libzmq5 (the client's libzmq transport is tested against the
+# daemon's NetMQ socket). The .NET SDK named in global.json must already be on PATH.
 # Test projects run one after another: they start real sockets and processes, and a two-core machine gives more
 # honest timings when they do not compete. MongoDB tests run only when DISTLOG_TEST_MONGODB_URL names a server;
 # without it they are reported as skipped.
@@ -17,6 +18,7 @@ fi
 missing=()
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -n "$(ls /usr/lib/*/libzmq.so.5 /usr/lib/libzmq.so.5 2>/dev/null)" ] || missing+=(libzmq5)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${missing[*]} from Debian's packages"
   sudo=""

@@ -10,9 +10,10 @@ namespace Distlog.Benchmarks;
 /// is sized to keep bursts whole.</remarks>
 internal static class BenchClient
 {
-    public static DistlogLoggerProvider Lossless(string endpoint, int batchBytes, DistlogEncoding encoding) => new(new DistlogOptions
+    public static DistlogLoggerProvider Lossless(string endpoint, int batchBytes, DistlogEncoding encoding, DistlogTransport transport = DistlogTransport.NetMQ) => new(new DistlogOptions
     {
         Endpoint = endpoint,
+        Transport = transport,
         MaxBatchBytes = batchBytes,
         QueueCapacity = 8192,
         Encoding = encoding,

@@ -43,7 +43,14 @@ internal static class DaemonThroughputHarness
             ("client → distlogd → file, one record per message, JSON", n => Distlogd(n, 0, DistlogEncoding.Json)),
             ("client → distlogd → file, batched, JSON", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json)),
             ("client → distlogd → file, batched, MessagePack", n => Distlogd(n, 32 * 1024, DistlogEncoding.MessagePack)),
+            ("client, libzmq transport → distlogd → file, one record per message, JSON", n => Distlogd(n, 0, DistlogEncoding.Json, DistlogTransport.Libzmq)),
+            ("client, libzmq transport → distlogd → file, batched, JSON", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json, DistlogTransport.Libzmq)),
         }.Where(c => Wanted(c.Name) && !(c.Name.StartsWith("rsyslog", StringComparison.Ordinal) && !haveRsyslog)).ToList();
+        if (!Internal.LibzmqPushTransport.IsAvailable && cases.RemoveAll(c => c.Name.Contains("libzmq", StringComparison.Ordinal)) > 0)
+        {
+            Console.WriteLine("| client, libzmq transport (libzmq does not load: apt-get install libzmq5) | — | — | — | — | — |");
+        }
+
 
         // A case through distlogd keeps one daemon process for all its rounds, as a running daemon would be. The
         // first round runs the code before the JIT has optimised it (a long-running daemon and client do not), so
@@ -156,10 +163,10 @@ internal static class DaemonThroughputHarness
 
     /// <summary>The client library sending to the daemon. The provider lives until the daemon has written
     /// everything, as the raw sender's socket does.</summary>
-    private static Measured Distlogd(int records, int batchBytes, DistlogEncoding encoding) =>
+    private static Measured Distlogd(int records, int batchBytes, DistlogEncoding encoding, DistlogTransport transport = DistlogTransport.NetMQ) =>
         ThroughDaemon(records, endpoint =>
         {
-            var provider = BenchClient.Lossless(endpoint, batchBytes, encoding);
+            var provider = BenchClient.Lossless(endpoint, batchBytes, encoding, transport);
             BenchClient.LogTask(provider, records, "daemon-throughput");
             return provider;
         });

@@ -36,9 +36,24 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
         _options = options;
         TimeProvider = options.TimeProvider ?? TimeProvider.System;
         _selfLog = new SelfLog(options.SelfLog, TimeProvider);
-        string endpoint = options.Endpoint;
-        Sender = new RecordSender(options, _selfLog, () => new NetMqPushTransport(endpoint, options.SendHighWatermark));
+        Sender = new RecordSender(options, _selfLog, () => CreateTransport(options, _selfLog, LibzmqPushTransport.IsAvailable));
         ProcessExitFlush.Track(this, options.FlushTimeout);
+    }
+
+    /// <summary>Makes the sender's socket (on the sender thread): libzmq's when asked for and loadable, else NetMQ's.</summary>
+    internal static IRecordTransport CreateTransport(DistlogOptions options, SelfLog selfLog, bool libzmqLoads)
+    {
+        if (options.Transport == DistlogTransport.Libzmq)
+        {
+            if (libzmqLoads)
+            {
+                return new LibzmqPushTransport(options.Endpoint, options.SendHighWatermark);
+            }
+
+            selfLog.Report("transport", "the libzmq transport was asked for but libzmq (libzmq.so.5) cannot be loaded; sending through NetMQ instead");
+        }
+
+        return new NetMqPushTransport(options.Endpoint, options.SendHighWatermark);
     }
 
     /// <summary>The provider's counters now.</summary>

@@ -11,6 +11,9 @@ public sealed class DistlogOptions
     /// <summary>ZeroMQ endpoint of the daemon; the provider's PUSH socket connects to it. Default <c>tcp://localhost:5010</c>.</summary>
     public string Endpoint { get; set; } = DefaultEndpoint;
 
+    /// <summary>The ZeroMQ implementation that sends. Default <see cref="DistlogTransport.NetMQ"/>.</summary>
+    public DistlogTransport Transport { get; set; } = DistlogTransport.NetMQ;
+
     /// <summary>Wire encoding. Default <see cref="DistlogEncoding.Json"/>, which the original Python daemon reads too.</summary>
     public DistlogEncoding Encoding { get; set; } = DistlogEncoding.Json;
 

@@ -74,10 +74,12 @@ public class BadInputTests
         Assert.Contains(logging.SelfLogLines, l => l.Contains("dropped", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void InvalidEndpoint_IsReported_AndLoggingGoesOn()
+    [Theory]
+    [InlineData(DistlogTransport.NetMQ, "cannot connect to 'not-an-endpoint'")]
+    [InlineData(DistlogTransport.Libzmq, "cannot connect to 'not-an-endpoint': libzmq: connecting to 'not-an-endpoint' failed")]
+    public void InvalidEndpoint_IsReported_AndLoggingGoesOn(DistlogTransport transport, string report)
     {
-        using var logging = new TestLogging("not-an-endpoint", o => o.FlushTimeout = TimeSpan.FromMilliseconds(100));
+        using var logging = new TestLogging("not-an-endpoint", o => { o.Transport = transport; o.FlushTimeout = TimeSpan.FromMilliseconds(100); });
         var logger = logging.Logger();
         for (int i = 0; i < 100; i++)
         {
@@ -86,7 +88,7 @@ public class BadInputTests
 
         Assert.True(logging.Provider.FlushAsync(TimeSpan.FromSeconds(10)).Result);
         Assert.Equal(100, logging.Provider.Statistics.Dropped);
-        Assert.Contains(logging.SelfLogLines, l => l.Contains("cannot connect to 'not-an-endpoint'", StringComparison.Ordinal));
+        Assert.Contains(logging.SelfLogLines, l => l.Contains(report, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 namespace Distlog.Internal;
 
-/// <summary>Where the sender hands encoded messages. One implementation today (a ZeroMQ PUSH socket); the seam
-/// where acknowledgements and a disk spool will go.</summary>
+/// <summary>Where the sender hands encoded messages: a ZeroMQ PUSH socket, NetMQ's or libzmq's
+/// (<see cref="DistlogOptions.Transport"/>); the seam where acknowledgements and a disk spool will go.</summary>
 /// <remarks>Used only by the sender thread, which creates it.</remarks>
 internal interface IRecordTransport : IDisposable
 {

@@ -1,0 +1,14 @@
+namespace Distlog;
+
+/// <summary>Which ZeroMQ implementation carries records to the daemon. Both speak the same wire.</summary>
+public enum DistlogTransport
+{
+    /// <summary>NetMQ, ZeroMQ in managed code: nothing to install. The default.</summary>
+    NetMQ,
+
+    /// <summary>The native ZeroMQ library, libzmq (<c>apt-get install libzmq5</c> on Debian and Ubuntu): about half
+    /// NetMQ's processor time per message sent, which matters most with one record per message
+    /// (<see cref="DistlogOptions.MaxBatchBytes"/> 0). When libzmq cannot be loaded the provider says so once and
+    /// sends through NetMQ.</summary>
+    Libzmq,
+}

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Distlog.Protocol;
 using Distlog.Query;
 using StackExchange.Redis;
@@ -5,11 +6,14 @@ using StackExchange.Redis;
 namespace Distlog.Plugins.Redis;
 
 /// <summary>
-/// Where the Redis store keeps what: the stream <c>{stream}</c>, whose entries have one field named by the system
-/// (<c>P</c>, <c>S</c> or <c>T</c>) holding the record's JSON; one list per root task <c>{stream}:task:{root}</c>
-/// whose values are its records' stream entry ids (one value a written batch, ids separated by spaces); and the
-/// sorted set <c>{stream}:tasks</c> of root ids by first record time. Plugin and reader share it.
+/// Where the Redis store keeps what: the stream <c>{stream}</c>, whose entries each hold one or more records in
+/// arrival order as field/value pairs (field: the system letter <c>P</c>, <c>S</c> or <c>T</c>; value: the record's
+/// JSON); one list per root task <c>{stream}:task:{root}</c> whose values name its records (one value a written
+/// batch, record ids separated by spaces); and the sorted set <c>{stream}:tasks</c> of root ids by first record
+/// time. Plugin and reader share it.
 /// </summary>
+/// <remarks>A record's id is <c>{entry id}/{position in the entry}</c>. An id without a position names the first
+/// record of its entry (stores written when every entry held one record).</remarks>
 internal sealed class RedisLayout(string stream)
 {
     private static readonly RedisValue[] s_systems = [(RedisValue)"P", (RedisValue)"S", (RedisValue)"T"];
@@ -20,7 +24,7 @@ internal sealed class RedisLayout(string stream)
 
     public RedisKey TaskList(string rootId) => $"{stream}:task:{rootId}";
 
-    /// <summary>The field name of an entry: the system letter, made once.</summary>
+    /// <summary>The field name of a record in an entry: the system letter, made once.</summary>
     public static RedisValue SystemField(char system) => system switch
     {
         'P' => s_systems[0],
@@ -29,17 +33,50 @@ internal sealed class RedisLayout(string stream)
         _ => system.ToString(),
     };
 
-    public static StoredRecord FromEntry(StreamEntry entry)
+    /// <summary>The id of the record at <paramref name="position"/> in the entry <paramref name="entryId"/>.</summary>
+    public static string RecordId(string entryId, int position) =>
+        string.Create(CultureInfo.InvariantCulture, $"{entryId}/{position}");
+
+    /// <summary>Splits a record id into its entry id and position.</summary>
+    /// <exception cref="ArgumentException">It is not a record id of this store.</exception>
+    public static (string EntryId, int Position) ParseRecordId(string id)
     {
-        var field = entry.Values[0];
+        int slash = id.IndexOf('/', StringComparison.Ordinal);
+        string entryId = slash < 0 ? id : id[..slash];
+        int position = 0;
+        if ((slash >= 0 && !int.TryParse(id.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out position)) || !IsEntryId(entryId))
+        {
+            throw new ArgumentException($"'{id}' is not a record id of this Redis store", nameof(id));
+        }
+
+        return (entryId, position);
+    }
+
+    /// <summary>How many records an entry holds.</summary>
+    public static int Count(StreamEntry entry) => entry.Values.Length;
+
+    /// <summary>The record at <paramref name="position"/> of an entry, decoded.</summary>
+    public static StoredRecord FromEntry(StreamEntry entry, int position)
+    {
+        var field = entry.Values[position];
         string system = (string)field.Name!;
-        return new StoredRecord(entry.Id!, system.Length == 1 ? system[0] : 'P', JsonRecordCodec.Default.Decode((byte[])field.Value!));
+        return new StoredRecord(RecordId(entry.Id!, position), system.Length == 1 ? system[0] : 'P', JsonRecordCodec.Default.Decode((byte[])field.Value!));
     }
 
     /// <summary>The milliseconds part of a stream entry id (when Redis added it).</summary>
-    public static long MillisecondsOf(string id)
+    public static long MillisecondsOf(string entryId)
+    {
+        int dash = entryId.IndexOf('-', StringComparison.Ordinal);
+        return long.TryParse(dash < 0 ? entryId : entryId[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out long ms)
+            ? ms
+            : throw new ArgumentException($"'{entryId}' is not a cursor of this Redis store", nameof(entryId));
+    }
+
+    private static bool IsEntryId(string id)
     {
         int dash = id.IndexOf('-', StringComparison.Ordinal);
-        return long.TryParse(dash < 0 ? id : id[..dash], out long ms) ? ms : throw new ArgumentException($"'{id}' is not a cursor of this Redis store", nameof(id));
+        return dash > 0
+            && long.TryParse(id.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            && long.TryParse(id.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _);
     }
 }

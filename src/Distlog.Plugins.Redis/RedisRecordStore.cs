@@ -7,7 +7,7 @@ namespace Distlog.Plugins.Redis;
 /// <summary>
 /// Answers the query model from a distlog Redis store. A task's tree comes from its index list; other queries scan
 /// the stream newest first and filter as they go (Redis has no secondary index here), at most
-/// <see cref="ScanLimit"/> entries a page — a page cut short by that limit still has a cursor to go on from.
+/// <see cref="ScanLimit"/> records a page — a page cut short by that limit still has a cursor to go on from.
 /// </summary>
 /// <remarks>Thread-safe.</remarks>
 public sealed class RedisRecordStore : IRecordStore
@@ -30,7 +30,10 @@ public sealed class RedisRecordStore : IRecordStore
         _database = database;
     }
 
-    /// <summary>The most stream entries one page reads.</summary>
+    /// <summary>Entries asked for in one read of the stream.</summary>
+    private const int EntriesPerRead = 100;
+
+    /// <summary>The most records one page reads.</summary>
     public int ScanLimit { get; init; } = 100_000;
 
     /// <inheritdoc/>
@@ -44,8 +47,12 @@ public sealed class RedisRecordStore : IRecordStore
 
         var db = _connection.GetDatabase(_database);
         int limit = query.EffectiveLimit;
-        RedisValue end = query.Cursor is { } cursor ? "(" + CheckCursor(cursor) : "+";
-        if (query.Cursor is null && query.To is { } to)
+
+        // Newest first: entries from the newest, the records of an entry from its last. A cursor names the last
+        // record returned; the next page starts with the one before it.
+        (string EntryId, int Position)? resume = query.Cursor is { } cursor ? CheckCursor(cursor) : null;
+        RedisValue end = resume is { } r ? r.EntryId : "+";
+        if (resume is null && query.To is { } to)
         {
             end = (to + s_arrivalSlack).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         }
@@ -53,40 +60,50 @@ public sealed class RedisRecordStore : IRecordStore
         long stopBelow = query.From is { } from ? (from - s_arrivalSlack).ToUnixTimeMilliseconds() : 0;
         var records = new List<StoredRecord>();
         int scanned = 0;
-        string? last = null;
-        while (scanned < ScanLimit)
+        while (true)
         {
-            int chunk = Math.Min(1000, ScanLimit - scanned);
-            var entries = await db.StreamRangeAsync(_layout.Stream, "-", end, chunk, Order.Descending).ConfigureAwait(false);
+            var entries = await db.StreamRangeAsync(_layout.Stream, "-", end, EntriesPerRead, Order.Descending).ConfigureAwait(false);
             foreach (var entry in entries)
             {
-                scanned++;
-                last = entry.Id!;
-                if (RedisLayout.MillisecondsOf(last) < stopBelow)
+                string entryId = entry.Id!;
+                if (RedisLayout.MillisecondsOf(entryId) < stopBelow)
                 {
                     return new RecordPage(records, null);
                 }
 
-                var stored = RedisLayout.FromEntry(entry);
-                if (query.Matches(stored.System, stored.Record))
+                int position = RedisLayout.Count(entry) - 1;
+                if (resume is { } at && at.EntryId == entryId)
                 {
-                    records.Add(stored);
-                    if (records.Count == limit)
+                    position = Math.Min(position, at.Position - 1);
+                }
+
+                for (; position >= 0; position--)
+                {
+                    if (scanned++ == ScanLimit)
                     {
-                        return new RecordPage(records, last);
+                        // Cut short: the cursor goes on from the record just before this one.
+                        return new RecordPage(records, RedisLayout.RecordId(entryId, position + 1));
+                    }
+
+                    var stored = RedisLayout.FromEntry(entry, position);
+                    if (query.Matches(stored.System, stored.Record))
+                    {
+                        records.Add(stored);
+                        if (records.Count == limit)
+                        {
+                            return new RecordPage(records, stored.Id);
+                        }
                     }
                 }
             }
 
-            if (entries.Length < chunk)
+            if (entries.Length < EntriesPerRead)
             {
                 return new RecordPage(records, null);
             }
 
-            end = "(" + last;
+            end = "(" + entries[^1].Id;
         }
-
-        return new RecordPage(records, last);
     }
 
     /// <inheritdoc/>
@@ -102,12 +119,28 @@ public sealed class RedisRecordStore : IRecordStore
     {
         var db = _connection.GetDatabase(_database);
         var values = await db.ListRangeAsync(_layout.TaskList(rootId), 0, -1).ConfigureAwait(false);
-        var ids = values.SelectMany(v => ((string)v!).Split(' ', StringSplitOptions.RemoveEmptyEntries)).Take(limit + 1);
-        var entries = ids.Select(id => db.StreamRangeAsync(_layout.Stream, id, id, 1)).ToArray();
-        await Task.WhenAll(entries).ConfigureAwait(false);
+        var ids = values
+            .SelectMany(v => ((string)v!).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Take(limit + 1)
+            .Select(RedisLayout.ParseRecordId)
+            .ToList();
+
+        // Each entry once, however many of the task's records it holds.
+        var entries = ids.Select(id => id.EntryId).Distinct(StringComparer.Ordinal)
+            .ToDictionary(id => id, id => db.StreamRangeAsync(_layout.Stream, id, id, 1), StringComparer.Ordinal);
+        await Task.WhenAll(entries.Values).ConfigureAwait(false);
 
         // An id whose entry is gone was trimmed off the stream (max_length): the tree shows it as a gap.
-        return entries.SelectMany(e => e.Result).Select(RedisLayout.FromEntry).ToList();
+        var records = new List<StoredRecord>(ids.Count);
+        foreach (var (entryId, position) in ids)
+        {
+            if (entries[entryId].Result is [var entry] && position < RedisLayout.Count(entry))
+            {
+                records.Add(RedisLayout.FromEntry(entry, position));
+            }
+        }
+
+        return records;
     }
 
     /// <summary>A task's records through the other conditions, newest first, paged by position.</summary>
@@ -123,9 +156,18 @@ public sealed class RedisRecordStore : IRecordStore
         return new RecordPage(page, next < matching.Count ? next.ToString(CultureInfo.InvariantCulture) : null);
     }
 
-    private static string CheckCursor(string cursor)
+    private static (string EntryId, int Position) CheckCursor(string cursor)
     {
-        RedisLayout.MillisecondsOf(cursor);
-        return cursor;
+        try
+        {
+            var (entryId, position) = RedisLayout.ParseRecordId(cursor);
+
+            // A cursor without a position (an entry id) goes on before the whole entry.
+            return (entryId, cursor.Contains('/', StringComparison.Ordinal) ? position : 0);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"'{cursor}' is not a cursor of this Redis store", nameof(cursor));
+        }
     }
 }

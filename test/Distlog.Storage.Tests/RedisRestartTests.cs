@@ -76,7 +76,7 @@ public sealed class RedisRestartTests : IDisposable
 
         await using var connection = await ConnectionMultiplexer.ConnectAsync(_redis.Address);
         var entries = await connection.GetDatabase().StreamRangeAsync("restart");
-        var numbers = entries.Select(e => RedisLayoutProbe.Message(e)).Select(m => int.Parse(m.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+        var numbers = entries.SelectMany(RedisLayoutProbe.Messages).Select(m => int.Parse(m.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
         return (numbers, stats);
     }
 

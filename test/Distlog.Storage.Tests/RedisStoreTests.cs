@@ -20,3 +20,19 @@ public sealed class RedisStoreTests : StoreContract, IDisposable
 
     public void Dispose() => _redis.Dispose();
 }
+
+/// <summary>The store contract with one record a stream entry (<c>records_per_entry: 1</c>).</summary>
+public sealed class RedisOneRecordPerEntryStoreTests : StoreContract, IDisposable
+{
+    private readonly RedisServer _redis = new();
+
+    protected override bool OrdersByCreation => false;
+
+    protected override Task<(IDistlogPlugin Plugin, IRecordStore Store)> CreateAsync()
+    {
+        var plugin = new RedisPlugin(Settings.Of(("url", _redis.Address), ("stream", "s" + Guid.NewGuid().ToString("N")), ("records_per_entry", "1")));
+        return Task.FromResult<(IDistlogPlugin, IRecordStore)>((plugin, plugin.Store));
+    }
+
+    public void Dispose() => _redis.Dispose();
+}

@@ -26,7 +26,7 @@ internal static class StoreThroughputHarness
 {
     private const int PerBatch = 100;
 
-    private const int Rounds = 3;
+    private const int Rounds = 5;
 
     /// <summary>The server process of the store being measured, whose processor time counts with this one's.</summary>
     private static Process? s_server;
@@ -37,11 +37,11 @@ internal static class StoreThroughputHarness
     {
         records -= records % PerBatch;
         var bodies = MakeRecords(records);
-        var warmup = bodies.Take(Math.Max(PerBatch, records / 10 / PerBatch * PerBatch)).ToList();
+        var warmup = bodies.Take(Math.Max(PerBatch, records / 4 / PerBatch * PerBatch)).ToList();
         Console.WriteLine($"records per case: {records:N0}; {bodies.Average(b => b.Length):N0} bytes of JSON each; cores: {Environment.ProcessorCount}; " +
-            $"each figure the median of {Rounds} rounds after a warm-up round");
-        Console.WriteLine("| store | raw rate, records/s | plugin alone, records/s (/ raw) | plugin fed by distlogd, records/s | fed / raw | CPU µs per record: raw, alone, fed |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+            $"{Rounds} rounds after a warm-up round, each taking the ways in turn; rates and CPU are medians of the rounds, ratios the median of each round's ratio");
+        Console.WriteLine("| store | raw rate, records/s | plugin alone, records/s (/ raw) | plugin fed by distlogd, records/s | fed / raw | fed / raw, each round | CPU µs per record: raw, alone, fed |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---|---:|");
         if (only is null || "sqlite".Contains(only, StringComparison.OrdinalIgnoreCase))
         {
             Sqlite(bodies, warmup);
@@ -55,29 +55,29 @@ internal static class StoreThroughputHarness
         return 0;
     }
 
-    /// <summary>The medians of a store's rounds: records/s and processor microseconds per record of each way.</summary>
-    private readonly record struct Figures((double Rate, double Cpu) Raw, (double Rate, double Cpu) Alone, (double Rate, double Cpu) Fed);
+    /// <summary>Each round's records/s and processor microseconds per record, of each way.</summary>
+    private sealed record Figures(List<(double Rate, double Cpu)> Raw, List<(double Rate, double Cpu)> Alone, List<(double Rate, double Cpu)> Fed, List<(double Rate, double Cpu)> SecondRaw);
 
-    /// <summary>A warm-up round of both cases, then <see cref="Rounds"/> rounds taking turns; the medians.</summary>
+    /// <summary>A warm-up round of every way, then <see cref="Rounds"/> rounds taking turns (so that each round's
+    /// ways meet the same moment of a noisy machine).</summary>
     private static Figures Measure(
-        Func<List<byte[]>, int, (double, double)> raw, Func<int, Plugins.IDistlogPlugin> alone, Func<List<byte[]>, int, (double, double)> plugin, List<byte[]> bodies, List<byte[]> warmup)
+        Func<List<byte[]>, int, (double, double)> raw, Func<int, Plugins.IDistlogPlugin> alone, Func<List<byte[]>, int, (double, double)> plugin, List<byte[]> bodies, List<byte[]> warmup,
+        Func<List<byte[]>, int, (double, double)>? secondRaw = null)
     {
         raw(warmup, -1);
+        secondRaw?.Invoke(warmup, -1);
         PluginAlone(alone(-1), warmup);
         plugin(warmup, -2);
-        var raws = new List<(double Rate, double Cpu)>();
-        var alones = new List<(double Rate, double Cpu)>();
-        var plugins = new List<(double Rate, double Cpu)>();
+        var figures = new Figures([], [], [], []);
         for (int round = 0; round < Rounds; round++)
         {
-            raws.Add(raw(bodies, round));
-            alones.Add(PluginAlone(alone(round), bodies));
-            plugins.Add(plugin(bodies, round));
+            figures.Raw.Add(raw(bodies, round));
+            figures.SecondRaw.Add(secondRaw?.Invoke(bodies, round) ?? (double.NaN, double.NaN));
+            figures.Alone.Add(PluginAlone(alone(round), bodies));
+            figures.Fed.Add(plugin(bodies, round));
         }
 
-        static (double, double) Median(List<(double Rate, double Cpu)> values) =>
-            (values.Select(v => v.Rate).Order().ElementAt(values.Count / 2), values.Select(v => v.Cpu).Order().ElementAt(values.Count / 2));
-        return new(Median(raws), Median(alones), Median(plugins));
+        return figures;
     }
 
     /// <summary>The plugin handed the decoded records in batches of 1000 directly, without the daemon: what the
@@ -152,9 +152,11 @@ internal static class StoreThroughputHarness
                 round => new Distlog.Plugins.Redis.RedisPlugin(Settings(("url", address), ("stream", $"alone{round}"), ("max_length", "0"))),
                 (b, round) => ThroughDaemon($"  - type: redis\n    url: {address}\n    stream: plugin{round}\n    max_length: 0", b),
                 bodies,
-                warmup);
-            Report("Redis (XADD + per-task index); raw: pipelined XADD of the same records, same client", figures);
-            Report("Redis; raw: redis-benchmark -P 100 XADD (one body, no client of ours)", figures with { Raw = (RedisBenchmark(port, bodies), double.NaN) });
+                warmup,
+                (b, round) => RedisRawEntries(address, $"rawentries{round}", b));
+            Report("Redis (XADD of up to 64 records an entry + per-task index); raw: pipelined XADD of the same records, one an entry, same client", figures);
+            Report("Redis; raw: redis-benchmark -P 100 XADD (one body an entry, no client of ours; run once, after the rounds)", figures with { Raw = [(RedisBenchmark(port, bodies), double.NaN)] });
+            Report("Redis; raw: pipelined XADD of the entries the plugin writes (up to 64 records, 32 KiB), same client, no index", figures with { Raw = figures.SecondRaw });
         }
         finally
         {
@@ -221,6 +223,40 @@ internal static class StoreThroughputHarness
         foreach (var chunk in bodies.Chunk(1000))
         {
             var pending = chunk.Select(b => db.StreamAddAsync(stream, "P", b)).ToArray();
+            Task.WaitAll(pending);
+        }
+
+        return clock.Stop(bodies.Count);
+    }
+
+    /// <summary>XADD of the same bodies grouped as the plugin groups them (up to 64 records and 32 KiB an entry),
+    /// pipelined 1000 records at a time: what Redis takes in the plugin's layout, without its per-task index.</summary>
+    private static (double Rate, double Cpu) RedisRawEntries(string address, string stream, List<byte[]> bodies)
+    {
+        var entries = new List<NameValueEntry[]>();
+        var current = new List<NameValueEntry>();
+        int bytes = 0;
+        foreach (var body in bodies)
+        {
+            if (current.Count == 64 || (current.Count > 0 && bytes + body.Length > 32 * 1024))
+            {
+                entries.Add([.. current]);
+                current.Clear();
+                bytes = 0;
+            }
+
+            current.Add(new NameValueEntry("P", body));
+            bytes += body.Length;
+        }
+
+        entries.Add([.. current]);
+        using var connection = ConnectionMultiplexer.Connect(address);
+        var db = connection.GetDatabase();
+        int perWait = Math.Max(1, 1000 / entries[0].Length);
+        var clock = RunClock.Start(s_server);
+        foreach (var chunk in entries.Chunk(perWait))
+        {
+            var pending = chunk.Select(e => db.StreamAddAsync(stream, e)).ToArray();
             Task.WaitAll(pending);
         }
 
@@ -337,10 +373,20 @@ internal static class StoreThroughputHarness
 
     private static void Report(string name, Figures figures)
     {
-        var (raw, alone, fed) = (figures.Raw, figures.Alone, figures.Fed);
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToList();
+            return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
+        }
+
+        // A peer measured once stands beside every round.
+        double RawRate(int round) => figures.Raw[Math.Min(round, figures.Raw.Count - 1)].Rate;
+        var fedRatios = figures.Fed.Select((f, i) => f.Rate / RawRate(i)).ToList();
+        var aloneRatios = figures.Alone.Select((a, i) => a.Rate / RawRate(i)).ToList();
         static string Cpu(double value) => double.IsNaN(value) ? "—" : value.ToString("0.0", CultureInfo.InvariantCulture);
-        Console.WriteLine($"| {name} | {raw.Rate:N0} | {alone.Rate:N0} ({alone.Rate / raw.Rate:0.00}x) | {fed.Rate:N0} | {fed.Rate / raw.Rate:0.00}x | " +
-            $"{Cpu(raw.Cpu)}, {Cpu(alone.Cpu)}, {Cpu(fed.Cpu)} |");
+        Console.WriteLine($"| {name} | {Median(figures.Raw.Select(r => r.Rate)):N0} | {Median(figures.Alone.Select(a => a.Rate)):N0} ({Median(aloneRatios):0.00}x) | " +
+            $"{Median(figures.Fed.Select(f => f.Rate)):N0} | {Median(fedRatios):0.00}x | {string.Join(", ", fedRatios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))} | " +
+            $"{Cpu(Median(figures.Raw.Select(r => r.Cpu)))}, {Cpu(Median(figures.Alone.Select(a => a.Cpu)))}, {Cpu(Median(figures.Fed.Select(f => f.Cpu)))} |");
     }
 
     private static Plugins.PluginSettings Settings(params (string Key, string Value)[] values) =>

@@ -13,6 +13,51 @@ namespace Distlog.Daemon.Tests;
 public class DaemonTests
 {
     [Fact]
+    public async Task GarbageOnTheTcpConnection_IsDroppedWithItsConnection_AndOtherClientsRecordsAreKept()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        var port = int.Parse(daemon.Endpoint[(daemon.Endpoint.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var random = new Random(11);
+        using var push = new PushSocket();
+        push.Options.Linger = TimeSpan.FromSeconds(10);
+        push.Connect(daemon.Endpoint);
+        int sent = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            // A peer that is not ZeroMQ at all, or one whose greeting goes wrong half-way: random bytes, some after
+            // a real ZMTP signature.
+            using (var raw = new System.Net.Sockets.TcpClient("127.0.0.1", port))
+            {
+                var junk = new byte[random.Next(1, 4096)];
+                random.NextBytes(junk);
+                if (round % 2 == 0)
+                {
+                    byte[] signature = [0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F];
+                    signature.CopyTo(junk, 0);
+                }
+
+                try
+                {
+                    raw.GetStream().Write(junk);
+                }
+                catch (IOException)
+                {
+                    // The daemon may have hung up already: that is what it should do.
+                }
+            }
+
+            for (int i = 0; i < 50; i++, sent++)
+            {
+                push.SendMoreFrame("PLJ"u8.ToArray()).SendFrame(Encoding.UTF8.GetBytes($"{{\"name\": \"tcp\", \"levelno\": 20, \"message\": \"r{sent}\"}}"));
+            }
+        }
+
+        var records = daemon.WaitForFileRecords(sent);
+        Assert.Equal(Enumerable.Range(0, sent).Select(i => $"r{i}"), records.Select(r => r.Message));
+        Assert.Equal(sent, daemon.Host.Statistics.Records);
+    }
+
+    [Fact]
     public async Task SeedTutorial_FromTheClientLibrary_IsStoredCompleteAndInOrderPerTask()
     {
         await using var daemon = await RunningDaemon.StartAsync();

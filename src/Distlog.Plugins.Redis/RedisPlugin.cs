@@ -178,7 +178,8 @@ public sealed class RedisPlugin : IDistlogPlugin, IRecordStoreProvider
             }
 
             // One list value a task and batch; its time to live renewed at most once a minute a task (so a task's
-            // index lives task_ttl after its last record, give or take that minute); every root in one ZADD, at its earliest record so far (LT).
+            // index lives task_ttl after its last record, give or take that minute); every root of the batch in one
+            // ZADD, scored by its earliest record so far (LT, Redis 6.2 and newer).
             var pending = new List<Task>((byRoot.Count * 2) + published.Count + 2);
             pending.AddRange(published);
             long now = Environment.TickCount64;

@@ -238,7 +238,7 @@ internal static class StoreThroughputHarness
         int bytes = 0;
         foreach (var body in bodies)
         {
-            if (current.Count == 64 || (current.Count > 0 && bytes + body.Length > 32 * 1024))
+            if (Distlog.Plugins.Redis.RedisPlugin.IsEntryFull(current.Count, bytes, body.Length, Distlog.Plugins.Redis.RedisPlugin.DefaultRecordsPerEntry))
             {
                 entries.Add([.. current]);
                 current.Clear();

@@ -156,14 +156,13 @@ public sealed class RedisRecordStore : IRecordStore
         return new RecordPage(page, next < matching.Count ? next.ToString(CultureInfo.InvariantCulture) : null);
     }
 
+    /// <remarks>A cursor without a position (an entry id, from a store of one record an entry) reads as position 0,
+    /// so the page goes on before the whole entry.</remarks>
     private static (string EntryId, int Position) CheckCursor(string cursor)
     {
         try
         {
-            var (entryId, position) = RedisLayout.ParseRecordId(cursor);
-
-            // A cursor without a position (an entry id) goes on before the whole entry.
-            return (entryId, cursor.Contains('/', StringComparison.Ordinal) ? position : 0);
+            return RedisLayout.ParseRecordId(cursor);
         }
         catch (ArgumentException)
         {

@@ -1,17 +1,15 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using Distlog.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Distlog.Internal;
 
 /// <summary>
-/// The bounded queue between log calls and the wire, and the one thread that renders, encodes, batches and sends.
+/// The send loop: the one thread that takes records from the <see cref="RecordQueue"/>, maps them
+/// (<see cref="RecordMapper"/>), encodes and batches them, sends them with back-off, and reports drops.
 /// </summary>
 /// <remarks>
 /// Threads: any thread calls <see cref="Enqueue"/> and reads the counters; the sender thread alone owns the
-/// transport, the buffers and the reusable <see cref="LogRecord"/>. Counters are written with Interlocked.
+/// transport, the buffer and the mapper. Counters are written with Interlocked.
 /// A log call never waits (unless the Block policy says so, bounded by its timeout) and never sees an exception.
 /// </remarks>
 internal sealed class RecordSender : IDisposable
@@ -27,19 +25,11 @@ internal sealed class RecordSender : IDisposable
     private readonly IRecordCodec _codec;
     private readonly byte[] _recordTopic;
     private readonly byte[] _batchTopic;
-    private readonly string _serviceName;
-    private readonly int _capacity;
-    private readonly ConcurrentQueue<PendingRecord> _queue = new();
-    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly RecordQueue _queue;
     private readonly ManualResetEventSlim _stopRequested = new(false);
-    private readonly object _spaceLock = new();
     private readonly Thread _thread;
 
     // Shared counters (Interlocked).
-    private int _count;
-    private int _senderWaiting;
-    private int _blockedWriters;
-    private int _stopping;
     private int _flushWaiters;
     private long _stopDeadlineTicks;
     private long _enqueued;
@@ -54,13 +44,11 @@ internal sealed class RecordSender : IDisposable
 
     // Sender thread only.
     private readonly ByteBuffer _buffer = new(64 * 1024);
-    private readonly LogRecord _record = new();
-    private readonly List<KeyValuePair<string, object?>> _args = [];
+    private readonly RecordMapper _mapper;
     private long _droppedReported;
     private long _reportingDropped;
     private long _lastSendTimestamp;
     private long _lastDropReport;
-    private readonly AscTimeFormatter _ascTime = new();
 
     public RecordSender(DistlogOptions options, SelfLog selfLog, Func<IRecordTransport> transportFactory)
     {
@@ -73,13 +61,17 @@ internal sealed class RecordSender : IDisposable
         byte system = Topic.IsValidSystem(options.System) ? (byte)options.System : Topic.SystemProduction;
         _recordTopic = new Topic(system, Topic.KindRecord, _codec.Encoding).ToArray();
         _batchTopic = new Topic(system, Topic.KindBatch, _codec.Encoding).ToArray();
-        _serviceName = string.IsNullOrWhiteSpace(options.ServiceName) ? ProcessInfo.DefaultServiceName : options.ServiceName;
-        _capacity = Math.Max(1, options.QueueCapacity);
+        _mapper = new RecordMapper(ServiceName(options));
+        _queue = new RecordQueue(options.QueueCapacity, options.Overflow, options.BlockTimeout);
         _thread = new Thread(Run) { IsBackground = true, Name = "distlog-sender" };
         _thread.Start();
     }
 
-    public bool IsClosed => Volatile.Read(ref _stopping) != 0;
+    public bool IsClosed => _queue.IsClosed;
+
+    /// <summary>The service name records carry: <see cref="DistlogOptions.ServiceName"/>, or the entry assembly's.</summary>
+    public static string ServiceName(DistlogOptions options) =>
+        string.IsNullOrWhiteSpace(options.ServiceName) ? ProcessInfo.DefaultServiceName : options.ServiceName;
 
     public DistlogStatistics Statistics => new(
         Interlocked.Read(ref _enqueued),
@@ -89,24 +81,19 @@ internal sealed class RecordSender : IDisposable
         Interlocked.Read(ref _batches),
         Interlocked.Read(ref _truncated),
         Interlocked.Read(ref _encodingFailures),
-        Math.Max(0, Volatile.Read(ref _count)));
+        _queue.Count);
 
     /// <summary>Queues a record, or drops and counts it when the queue is full. Called on the logging thread.</summary>
     public void Enqueue(PendingRecord entry)
     {
-        if (Volatile.Read(ref _stopping) != 0 || !TryReserve())
+        if (!_queue.TryAdd(entry))
         {
             Interlocked.Increment(ref _dropped);
             entry.Return();
             return;
         }
 
-        _queue.Enqueue(entry);
         Interlocked.Increment(ref _enqueued);
-        if (Volatile.Read(ref _senderWaiting) != 0)
-        {
-            _wake.Set();
-        }
     }
 
     /// <summary>Counts a record that was not even captured (logged after the provider stopped).</summary>
@@ -135,7 +122,7 @@ internal sealed class RecordSender : IDisposable
                     return false;
                 }
 
-                _wake.Set();
+                _queue.Wake();
                 try
                 {
                     await progress.Task.WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
@@ -155,24 +142,13 @@ internal sealed class RecordSender : IDisposable
     /// <summary>Stops taking records, delivers what is queued within <see cref="DistlogOptions.FlushTimeout"/>, and closes.</summary>
     public void Dispose()
     {
-        lock (_spaceLock)
+        // The deadline is published before the queue closes: the sender sees the queue closed, then reads the deadline.
+        if (!_queue.Close(() => Volatile.Write(ref _stopDeadlineTicks, (DateTimeOffset.UtcNow + _options.FlushTimeout).UtcTicks)))
         {
-            if (Volatile.Read(ref _stopping) != 0)
-            {
-                return;
-            }
-
-            // The deadline is published before the flag: the sender reads the flag, then the deadline.
-            Volatile.Write(ref _stopDeadlineTicks, (DateTimeOffset.UtcNow + _options.FlushTimeout).UtcTicks);
-            Interlocked.Exchange(ref _stopping, 1);
+            return;
         }
 
         _stopRequested.Set();
-        _wake.Set();
-        lock (_spaceLock)
-        {
-            Monitor.PulseAll(_spaceLock);
-        }
 
         if (!_thread.Join(_options.FlushTimeout + TimeSpan.FromSeconds(2)))
         {
@@ -183,49 +159,6 @@ internal sealed class RecordSender : IDisposable
     private DateTimeOffset StopDeadline => new(Volatile.Read(ref _stopDeadlineTicks), TimeSpan.Zero);
 
     private static TaskCompletionSource NewProgress() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private bool TryReserve()
-    {
-        if (Interlocked.Increment(ref _count) <= _capacity)
-        {
-            return true;
-        }
-
-        Interlocked.Decrement(ref _count);
-        return _options.Overflow == OverflowPolicy.Block && WaitForRoom();
-    }
-
-    private bool WaitForRoom()
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(_options.BlockTimeout.TotalSeconds * Stopwatch.Frequency);
-        Interlocked.Increment(ref _blockedWriters);
-        try
-        {
-            lock (_spaceLock)
-            {
-                while (true)
-                {
-                    if (Interlocked.Increment(ref _count) <= _capacity)
-                    {
-                        return true;
-                    }
-
-                    Interlocked.Decrement(ref _count);
-                    long left = deadline - Stopwatch.GetTimestamp();
-                    if (left <= 0 || Volatile.Read(ref _stopping) != 0)
-                    {
-                        return false;
-                    }
-
-                    Monitor.Wait(_spaceLock, TimeSpan.FromSeconds(Math.Min((double)left / Stopwatch.Frequency, 0.1)));
-                }
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _blockedWriters);
-        }
-    }
 
     // ---- sender thread ----
     private void Run()
@@ -251,7 +184,7 @@ internal sealed class RecordSender : IDisposable
         finally
         {
             SettleBeforeClose();
-            var linger = Volatile.Read(ref _stopping) == 0 ? TimeSpan.Zero : StopDeadline - DateTimeOffset.UtcNow;
+            var linger = !_queue.IsClosed ? TimeSpan.Zero : StopDeadline - DateTimeOffset.UtcNow;
             try
             {
                 transport?.Close(linger);
@@ -275,7 +208,7 @@ internal sealed class RecordSender : IDisposable
 
         while (true)
         {
-            bool stopping = Volatile.Read(ref _stopping) != 0;
+            bool stopping = _queue.IsClosed;
             if (stopping && DateTimeOffset.UtcNow >= StopDeadline)
             {
                 if (pendingRecords > 0 && !pendingIsReport)
@@ -312,7 +245,7 @@ internal sealed class RecordSender : IDisposable
                         return;
                     }
 
-                    WaitForWork(TimeSpan.FromMilliseconds(250));
+                    _queue.WaitForWork(TimeSpan.FromMilliseconds(250));
                     continue;
                 }
             }
@@ -393,7 +326,7 @@ internal sealed class RecordSender : IDisposable
     /// </summary>
     private void SettleBeforeClose()
     {
-        if (Volatile.Read(ref _stopping) == 0 || _lastSendTimestamp == 0)
+        if (!_queue.IsClosed || _lastSendTimestamp == 0)
         {
             return;
         }
@@ -412,18 +345,6 @@ internal sealed class RecordSender : IDisposable
         }
     }
 
-    private void WaitForWork(TimeSpan timeout)
-    {
-        Interlocked.Exchange(ref _senderWaiting, 1);
-        if (_queue.IsEmpty && Volatile.Read(ref _stopping) == 0)
-        {
-            _wake.Wait(timeout);
-        }
-
-        Interlocked.Exchange(ref _senderWaiting, 0);
-        _wake.Reset();
-    }
-
     private void SignalProgress()
     {
         if (Volatile.Read(ref _flushWaiters) == 0)
@@ -440,9 +361,8 @@ internal sealed class RecordSender : IDisposable
         _buffer.Clear();
         int records = 0;
         int maxBytes = Math.Max(0, _options.MaxBatchBytes);
-        while (records < MaxRecordsPerMessage && _queue.TryDequeue(out var entry))
+        while (records < MaxRecordsPerMessage && _queue.TryTake(out var entry))
         {
-            Interlocked.Decrement(ref _count);
             int start = _buffer.Length;
             _buffer.GetSpan(BatchFormat.PrefixLength);
             _buffer.Advance(BatchFormat.PrefixLength);
@@ -463,7 +383,7 @@ internal sealed class RecordSender : IDisposable
             }
         }
 
-        WakeBlockedWriters();
+        _queue.WakeBlockedWriters();
         if (records == 1)
         {
             // A lone record travels as the original's [topic, record] message: drop its length prefix.
@@ -475,34 +395,18 @@ internal sealed class RecordSender : IDisposable
         return (records, records > 1);
     }
 
-    /// <summary>
-    /// Wakes log calls waiting for room (the Block policy) once a quarter of the queue is free again, not for every
-    /// record taken: a wake-up per record cost the sender a futex call per record while the logger outran it.
-    /// </summary>
-    /// <remarks>A waiting call also looks again by itself every 100 ms, so this only decides how soon it goes on.</remarks>
-    private void WakeBlockedWriters()
-    {
-        if (Volatile.Read(ref _blockedWriters) > 0 && Volatile.Read(ref _count) <= _capacity - Math.Max(1, _capacity / 4))
-        {
-            lock (_spaceLock)
-            {
-                Monitor.PulseAll(_spaceLock);
-            }
-        }
-    }
-
     private bool EncodeEntry(PendingRecord entry, int recordStart)
     {
         try
         {
-            FillRecord(entry);
-            _codec.Encode(_record, _buffer);
+            var record = _mapper.Map(entry);
+            _codec.Encode(record, _buffer);
             int size = _buffer.Length - recordStart;
             if (size > _options.MaxRecordBytes)
             {
                 _buffer.Truncate(recordStart);
-                Shrink(size);
-                _codec.Encode(_record, _buffer);
+                _mapper.Shrink(size);
+                _codec.Encode(record, _buffer);
                 Interlocked.Increment(ref _truncated);
                 _selfLog.Report("truncated", $"a record of {size} bytes exceeded MaxRecordBytes ({_options.MaxRecordBytes}); it was sent without its data");
             }
@@ -517,121 +421,9 @@ internal sealed class RecordSender : IDisposable
         }
         finally
         {
-            _args.Clear();
+            _mapper.Release();
         }
     }
-
-    private void Shrink(int originalSize)
-    {
-        _record.Args = null;
-        _record.Scopes = null;
-        _record.Message = ValueLimits.Cut(_record.Message ?? string.Empty, 4096);
-        _record.Msg = ValueLimits.Cut(_record.Msg ?? string.Empty, 4096);
-        _record.ExcText = _record.ExcText is null ? null : ValueLimits.Cut(_record.ExcText, 16 * 1024);
-        if (_record.Context is { } context)
-        {
-            _record.Context = context with { Data = [] };
-        }
-
-        _record.Extra = [new("distlog_truncated_bytes", originalSize)];
-    }
-
-    private void FillRecord(PendingRecord e)
-    {
-        var r = _record;
-        r.Clear();
-        var (message, template) = e.Render(_args);
-        r.Name = e.Category;
-        r.LevelNo = ToLevelNo(e.Level);
-        r.LevelName = Levels.NameOf(r.LevelNo);
-        r.Msg = template ?? message;
-        r.Message = message;
-        r.Args = _args.Count > 0 ? _args : null;
-        long unixTicks = e.Timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-        r.Created = unixTicks / (double)TimeSpan.TicksPerSecond;
-        r.Msecs = (unixTicks % TimeSpan.TicksPerSecond) / (double)TimeSpan.TicksPerMillisecond;
-        r.RelativeCreated = (e.Timestamp - ProcessInfo.StartTime).TotalMilliseconds;
-        r.AscTime = _ascTime.Format(e.Timestamp);
-        r.Hostname = ProcessInfo.Hostname;
-        r.Process = ProcessInfo.ProcessId;
-        r.ProcessName = ProcessInfo.ProcessName;
-        r.Thread = e.ThreadId;
-        r.ThreadName = e.ThreadName;
-        r.ExcText = e.Exception is null ? null : SafeExceptionText(e.Exception);
-        r.Context = e.Task is null ? null : new RecordContext(TaskKey.Format(e.Seq, e.Task.Id), e.Data ?? []);
-        r.Service = _serviceName;
-        r.Event = e.EventId.Id != 0 || e.EventId.Name is not null ? new RecordEvent(e.EventId.Id, e.EventId.Name) : null;
-        r.Scopes = e.HasScopes ? ScopeValues(e.Scopes!) : null;
-        r.Task = e.Boundary;
-    }
-
-    private static string SafeExceptionText(Exception exception)
-    {
-        try
-        {
-            return exception.ToString();
-        }
-        catch (Exception ex)
-        {
-            return $"{exception.GetType().FullName}: <exception text failed: {ex.Message}>";
-        }
-    }
-
-    /// <summary>MEL scope states as data: pair lists become maps (a template's text kept as <c>$text</c>), others their text.</summary>
-    private static List<object?> ScopeValues(List<object?> scopes)
-    {
-        var result = new List<object?>(scopes.Count);
-        foreach (object? scope in scopes)
-        {
-            switch (scope)
-            {
-                case null or string:
-                    result.Add(scope);
-                    break;
-                case IEnumerable<KeyValuePair<string, object?>> pairs:
-                {
-                    var map = new List<KeyValuePair<string, object?>>();
-                    bool templated = false;
-                    foreach (var pair in pairs)
-                    {
-                        if (pair.Key == "{OriginalFormat}")
-                        {
-                            templated = true;
-                        }
-                        else
-                        {
-                            map.Add(pair);
-                        }
-                    }
-
-                    if (templated)
-                    {
-                        map.Add(new("$text", ValueWriter.SafeToString(scope)));
-                    }
-
-                    result.Add(map);
-                    break;
-                }
-
-                default:
-                    result.Add(scope);
-                    break;
-            }
-        }
-
-        return result;
-    }
-
-    private static int ToLevelNo(LogLevel level) => level switch
-    {
-        LogLevel.Trace => Levels.Trace,
-        LogLevel.Debug => Levels.Debug,
-        LogLevel.Information => Levels.Info,
-        LogLevel.Warning => Levels.Warning,
-        LogLevel.Error => Levels.Error,
-        LogLevel.Critical => Levels.Critical,
-        _ => 0,
-    };
 
     /// <summary>Encodes the record that tells the daemon how many records were lost here.</summary>
     private int BuildDropReport()
@@ -641,28 +433,7 @@ internal sealed class RecordSender : IDisposable
         _buffer.Clear();
         try
         {
-            var now = _options.TimeProvider.GetUtcNow();
-            var r = _record;
-            r.Clear();
-            r.Name = "Distlog";
-            r.LevelNo = Levels.Warning;
-            r.LevelName = Levels.NameOf(Levels.Warning);
-            r.Msg = "distlog dropped {Dropped} records (queue full or undeliverable); {TotalDropped} in all";
-            r.Message = string.Create(CultureInfo.InvariantCulture, $"distlog dropped {newly} records (queue full or undeliverable); {total} in all");
-            r.Args = new List<KeyValuePair<string, object?>> { new("Dropped", newly), new("TotalDropped", total) };
-            long unixTicks = now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-            r.Created = unixTicks / (double)TimeSpan.TicksPerSecond;
-            r.Msecs = (unixTicks % TimeSpan.TicksPerSecond) / (double)TimeSpan.TicksPerMillisecond;
-            r.RelativeCreated = (now - ProcessInfo.StartTime).TotalMilliseconds;
-            r.AscTime = _ascTime.Format(now);
-            r.Hostname = ProcessInfo.Hostname;
-            r.Process = ProcessInfo.ProcessId;
-            r.ProcessName = ProcessInfo.ProcessName;
-            r.Thread = Environment.CurrentManagedThreadId;
-            r.ThreadName = Thread.CurrentThread.Name;
-            r.Service = _serviceName;
-            r.Event = new RecordEvent(0, "DistlogDropped");
-            _codec.Encode(r, _buffer);
+            _codec.Encode(_mapper.MapDropReport(newly, total, _options.TimeProvider.GetUtcNow()), _buffer);
             _reportingDropped = total;
             _selfLog.Report("dropped", $"{total} records dropped so far (queue full or daemon unreachable)");
             return 1;
@@ -678,9 +449,8 @@ internal sealed class RecordSender : IDisposable
     private void DropQueued()
     {
         int lost = 0;
-        while (_queue.TryDequeue(out var entry))
+        while (_queue.TryTake(out var entry))
         {
-            Interlocked.Decrement(ref _count);
             entry.Return();
             lost++;
         }

@@ -256,6 +256,7 @@ internal static class DaemonThroughputHarness
                 stats_interval: 0s
                 stats_endpoint: tcp://127.0.0.1:*
                 viewer: off
+                control: off
                 plugins:
                   - type: file
                     path: {dir}/out.jsonl

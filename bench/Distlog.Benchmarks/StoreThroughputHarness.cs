@@ -302,6 +302,7 @@ internal static class StoreThroughputHarness
             listen: tcp://127.0.0.1:*
             stats_interval: 0s
             stats_endpoint: off
+            control: off
             plugins:
             {pluginYaml}
                 queue: 2000000

@@ -46,8 +46,40 @@ internal sealed class Style(bool color, bool utc)
 
     public string Bold(string text) => Color ? "\u001b[1m" + text + Reset : text;
 
-    /// <summary><c>time LEVEL logger: message</c>, the exception below it when there is one.</summary>
+    /// <summary><c>time LEVEL logger: message</c>, the exception below it when there is one; record text shows its
+    /// control characters as escapes (<see cref="Visible"/>).</summary>
     public string Line(LogRecord record) =>
-        $"{Dim(Time(record.Created))} {Level(record)} {record.Name}: {record.Message}" +
-        (string.IsNullOrEmpty(record.ExcText) ? string.Empty : Environment.NewLine + record.ExcText);
+        $"{Dim(Time(record.Created))} {Level(record)} {Visible(record.Name)}: {Visible(record.Message)}" +
+        (string.IsNullOrEmpty(record.ExcText) ? string.Empty : Environment.NewLine + Visible(record.ExcText, keepLines: true));
+
+    /// <summary>
+    /// Text from a record, safe to print on a terminal: every control character (ESC, BEL, CR, DEL, C1…) becomes a
+    /// visible escape such as <c>\x1b</c>, so a record cannot clear the screen or retitle the window. With
+    /// <paramref name="keepLines"/>, line feeds and tabs stay (an exception's stack).
+    /// </summary>
+    public static string Visible(string? text, bool keepLines = false)
+    {
+        if (string.IsNullOrEmpty(text) || !text.Any(c => NeedsEscape(c, keepLines)))
+        {
+            return text ?? string.Empty;
+        }
+
+        var visible = new System.Text.StringBuilder(text.Length + 16);
+        foreach (char c in text)
+        {
+            if (NeedsEscape(c, keepLines))
+            {
+                visible.Append(c <= 0xff ? $"\\x{(int)c:x2}" : $"\\u{(int)c:x4}");
+            }
+            else
+            {
+                visible.Append(c);
+            }
+        }
+
+        return visible.ToString();
+    }
+
+    private static bool NeedsEscape(char c, bool keepLines) =>
+        (char.IsControl(c) || c is '\u2028' or '\u2029') && !(keepLines && c is '\n' or '\t');
 }

@@ -17,6 +17,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly List<PluginRunner> _runners = [];
     private Receiver? _receiver;
+    private Control.ControlServer? _control;
     private StatsServer? _stats;
     private Viewer.ViewerServer? _viewer;
     private Viewer.LiveFeed? _feed;
@@ -66,6 +67,9 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     /// <summary>The endpoints bound, once started.</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
 
+    /// <summary>The clients' sessions and the level rules, once started (null when <c>control: off</c>).</summary>
+    public Control.ControlServer? Control => _control;
+
     public DaemonStatistics Statistics => new(
         _receiver?.Messages ?? 0,
         _receiver?.Records ?? 0,
@@ -73,7 +77,9 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         _runners.Select(r => r.Statistics).ToList());
 
     /// <summary>A one-line summary of where records come from and go.</summary>
-    public string Summary => $"distlogd: listening on {string.Join(", ", Endpoints)}; records go to " +
+    public string Summary => $"distlogd: listening on {string.Join(", ", Endpoints)}" +
+        (_control is null ? "; level control off" : $"; sessions and level rules on {string.Join(", ", _control.Endpoints)}") +
+        "; records go to " +
         string.Join(", ", _runners.Select(r => r.Plugin.Target is { } target ? $"{r.Config.Name} ({target})" : r.Config.Name)) +
         (ViewerAddress is null ? string.Empty : $"; viewer: {ViewerAddress}") +
         (StatsEndpoint is null ? string.Empty : $"; stats: distlogd stats --endpoint {StatsEndpoint}") +
@@ -86,13 +92,19 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             runner.Start();
         }
 
+        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, ReleaseOffers, _logger, _config.AcceptPickle);
+        if (_config.Control.Count > 0)
+        {
+            _control = new Control.ControlServer(_config.Control, _config.LevelsFile, _receiver.Inject, _logger);
+            _control.Start();
+        }
+
         if (_config.Viewer is { } viewer && _viewerStore is not null)
         {
             _feed = new Viewer.LiveFeed();
-            _viewer = await Viewer.ViewerServer.StartAsync(viewer, _viewerStore, _feed).ConfigureAwait(false);
+            _viewer = await Viewer.ViewerServer.StartAsync(viewer, _viewerStore, _feed, _control).ConfigureAwait(false);
         }
 
-        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, ReleaseOffers, _logger, _config.AcceptPickle);
         Endpoints = await _receiver.StartAsync().ConfigureAwait(false);
         if (_config.StatsEndpoint is not null)
         {
@@ -109,6 +121,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             return;
         }
 
+        _control?.Dispose(); // before the receiver, which delivers the control's last records
         _receiver?.Dispose();
         _stats?.Dispose();
         if (_viewer is not null)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Distlog.Protocol;
+using Distlog.Protocol.Control;
 using Distlog.Query;
 
 namespace Distlog.Viewer;
@@ -139,6 +140,48 @@ internal static class ViewerJson
         w.WriteNumber("gaps", tree.Gaps.Sum(g => g.Gap.Missing));
         WriteStrings(w, "services", all.Select(r => r.Record.Service).OfType<string>().Distinct(StringComparer.Ordinal).ToList());
         WriteStrings(w, "hostnames", all.Select(r => r.Record.Hostname).OfType<string>().Distinct(StringComparer.Ordinal).ToList());
+        w.WriteEndObject();
+    }
+
+    /// <summary>The level rules, as the session carries them (<see cref="ControlMessage.WriteRule"/>).</summary>
+    public static void WriteRules(Utf8JsonWriter w, IReadOnlyList<LevelRule> rules, DateTimeOffset now)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("rules");
+        foreach (var rule in rules)
+        {
+            ControlMessage.WriteRule(w, rule, now);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The clients with a live session.</summary>
+    public static void WriteComponents(Utf8JsonWriter w, IReadOnlyList<ComponentInfo> components)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("components");
+        foreach (var c in components)
+        {
+            w.WriteStartObject();
+            w.WriteString("instance", c.Instance);
+            w.WriteString("service", c.Service);
+            w.WriteString("host", c.Host);
+            w.WriteNumber("pid", c.Pid);
+            w.WriteString("process", c.ProcessName);
+            w.WriteString("version", c.Version);
+            w.WriteString("system", c.System.ToString());
+            w.WriteString("connectedSince", c.ConnectedSince);
+            w.WriteString("lastSeen", c.LastSeen);
+            w.WriteNumber("recordsPerSecond", c.RecordsPerSecond);
+            w.WriteNumber("recordsSent", c.RecordsSent);
+            w.WriteNumber("dropped", c.Dropped);
+            WriteStrings(w, "rules", c.Rules);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Distlog.Protocol;
+using Distlog.Protocol.Control;
 using Distlog.Query;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -19,6 +20,8 @@ namespace Distlog.Viewer;
 /// <item><c>GET /api/tree/{keyOrId}?limit=100000</c> — one task's whole tree.</item>
 /// <item><c>GET /api/records?…filters&amp;limit=100&amp;cursor=…</c> — a page of records, newest first.</item>
 /// <item><c>GET /api/live[?task=rootId]</c> — server-sent events, one record each, as they arrive.</item>
+/// <item><c>GET /api/levels</c>, <c>POST /api/levels</c>, <c>DELETE /api/levels/{id}</c> (or <c>?all=true</c>) — the
+/// central level rules; <c>GET /api/components</c> — the clients with a live session.</item>
 /// </list>
 /// Filters: <c>from</c>, <c>to</c> (a time or an age such as 15m), <c>level</c>, <c>maxLevel</c>, <c>logger</c>,
 /// <c>system</c>, <c>host</c>, <c>service</c>, <c>text</c>, <c>task</c>, <c>context=field=value</c> (repeatable).
@@ -38,7 +41,12 @@ public sealed class ViewerServer : IAsyncDisposable
 
     /// <summary>Starts serving <paramref name="store"/> (and <paramref name="feed"/>, live) on <paramref name="url"/>;
     /// port 0 takes a free one.</summary>
-    public static async Task<ViewerServer> StartAsync(string url, IRecordStore store, LiveFeed feed, CancellationToken cancellationToken = default)
+    public static Task<ViewerServer> StartAsync(string url, IRecordStore store, LiveFeed feed, CancellationToken cancellationToken = default) =>
+        StartAsync(url, store, feed, null, cancellationToken);
+
+    /// <summary>As the public overload, with distlogd's level control behind <c>/api/levels</c> and
+    /// <c>/api/components</c> (null: those answer 503).</summary>
+    internal static async Task<ViewerServer> StartAsync(string url, IRecordStore store, LiveFeed feed, ILevelControl? control, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(feed);
@@ -48,6 +56,7 @@ public sealed class ViewerServer : IAsyncDisposable
         var app = builder.Build();
         MapPage(app);
         MapApi(app, store, feed);
+        MapLevels(app, control);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ViewerServer(app, address);
@@ -89,8 +98,7 @@ public sealed class ViewerServer : IAsyncDisposable
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException && !http.Response.HasStarted)
             {
-                http.Response.StatusCode = StatusCodes.Status400BadRequest;
-                await Json(http, w => { w.WriteStartObject(); w.WriteString("error", ex.Message); w.WriteEndObject(); }).ConfigureAwait(false);
+                await Error(http, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
             }
         });
 
@@ -106,8 +114,7 @@ public sealed class ViewerServer : IAsyncDisposable
             var tree = await store.GetTaskTreeAsync(id, Int(http.Request.Query["limit"], RecordStoreExtensions.DefaultTreeLimit), http.RequestAborted).ConfigureAwait(false);
             if (tree is null)
             {
-                http.Response.StatusCode = StatusCodes.Status404NotFound;
-                await Json(http, w => { w.WriteStartObject(); w.WriteString("error", $"no records of task '{id}'"); w.WriteEndObject(); }).ConfigureAwait(false);
+                await Error(http, StatusCodes.Status404NotFound, $"no records of task '{id}'").ConfigureAwait(false);
                 return;
             }
 
@@ -209,6 +216,91 @@ public sealed class ViewerServer : IAsyncDisposable
                 // The page went away, or the daemon is stopping.
             }
         });
+    }
+
+    private static void MapLevels(WebApplication app, ILevelControl? control)
+    {
+        // Without the control server (control: off) these answer 503 with the reason, not 404: the paths exist.
+        async Task<bool> Available(HttpContext http)
+        {
+            if (control is not null)
+            {
+                return true;
+            }
+
+            await Error(http, StatusCodes.Status503ServiceUnavailable, "level control is off (control: off in distlogd's configuration)").ConfigureAwait(false);
+            return false;
+        }
+
+        app.MapGet("/api/levels", async (HttpContext http) =>
+        {
+            if (await Available(http).ConfigureAwait(false))
+            {
+                var now = DateTimeOffset.UtcNow;
+                await Json(http, w => ViewerJson.WriteRules(w, control!.Rules, now)).ConfigureAwait(false);
+            }
+        });
+
+        app.MapPost("/api/levels", async (HttpContext http) =>
+        {
+            if (!await Available(http).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted).ConfigureAwait(false);
+            var request = LevelRuleRequest.FromJson(body.ToArray()); // a FormatException is answered 400 with its message
+            if (request.By is null)
+            {
+                request = request with { By = "http " + http.Connection.RemoteIpAddress };
+            }
+
+            var rule = await control!.SetAsync(request, http.RequestAborted).ConfigureAwait(false);
+            http.Response.StatusCode = StatusCodes.Status201Created;
+            await Json(http, w => ControlMessage.WriteRule(w, rule, DateTimeOffset.UtcNow)).ConfigureAwait(false);
+        });
+
+        async Task Clear(HttpContext http, string? id)
+        {
+            if (!await Available(http).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            if (id is null && http.Request.Query["all"] != "true")
+            {
+                await Error(http, StatusCodes.Status400BadRequest, "name a rule (DELETE /api/levels/{id}), or clear them all with ?all=true").ConfigureAwait(false);
+                return;
+            }
+
+            string by = http.Request.Query["by"].FirstOrDefault() ?? "http " + http.Connection.RemoteIpAddress;
+            int cleared = await control!.ClearAsync(id, by, http.RequestAborted).ConfigureAwait(false);
+            if (id is not null && cleared == 0)
+            {
+                await Error(http, StatusCodes.Status404NotFound, $"no level rule '{id}'").ConfigureAwait(false);
+                return;
+            }
+
+            await Json(http, w => { w.WriteStartObject(); w.WriteNumber("cleared", cleared); w.WriteEndObject(); }).ConfigureAwait(false);
+        }
+
+        app.MapDelete("/api/levels/{id}", (string id, HttpContext http) => Clear(http, id));
+        app.MapDelete("/api/levels", (HttpContext http) => Clear(http, null));
+
+        app.MapGet("/api/components", async (HttpContext http) =>
+        {
+            if (await Available(http).ConfigureAwait(false))
+            {
+                await Json(http, w => ViewerJson.WriteComponents(w, control!.Components)).ConfigureAwait(false);
+            }
+        });
+    }
+
+    private static Task Error(HttpContext http, int status, string message)
+    {
+        http.Response.StatusCode = status;
+        return Json(http, w => { w.WriteStartObject(); w.WriteString("error", message); w.WriteEndObject(); });
     }
 
     private static async Task Json(HttpContext http, Action<Utf8JsonWriter> write)

@@ -30,13 +30,25 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
     }
 
     /// <summary>Creates the provider with explicit options (for use without dependency injection).</summary>
+    /// <remarks>Central level rules reach MEL's filters only through <c>AddDistlog</c>; a provider made so keeps its
+    /// session with distlogd (it is listed among the components) but applies no rules.</remarks>
     public DistlogLoggerProvider(DistlogOptions options)
+        : this(options, new LevelRuleState())
+    {
+    }
+
+    internal DistlogLoggerProvider(DistlogOptions options, LevelRuleState levelRules)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         TimeProvider = options.TimeProvider ?? TimeProvider.System;
         _selfLog = new SelfLog(options.SelfLog, TimeProvider);
         Sender = new RecordSender(options, _selfLog, () => CreateTransport(options, _selfLog, LibzmqPushTransport.IsAvailable));
+        if (ControlSession.EndpointFor(options) is { } control)
+        {
+            Session = new ControlSession(control, options, levelRules, () => Sender.Statistics, _selfLog);
+        }
+
         ProcessExitFlush.Track(this, options.FlushTimeout);
     }
 
@@ -61,6 +73,9 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
 
     internal RecordSender Sender { get; }
 
+    /// <summary>The session with distlogd, or null when <see cref="DistlogOptions.ControlEndpoint"/> is off.</summary>
+    internal ControlSession? Session { get; }
+
     internal TimeProvider TimeProvider { get; }
 
     internal IExternalScopeProvider? ScopeProvider { get; private set; }
@@ -83,6 +98,7 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
     public void Dispose()
     {
         Sender.Dispose();
+        Session?.Dispose();
         ProcessExitFlush.Untrack(this);
     }
 

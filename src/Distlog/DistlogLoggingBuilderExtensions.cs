@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Distlog.Internal;
 using Microsoft.Extensions.Logging.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Distlog;
 
@@ -15,8 +17,16 @@ public static class DistlogLoggingBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddConfiguration();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, DistlogLoggerProvider>());
-        LoggerProviderOptions.RegisterProviderOptions<DistlogOptions, DistlogLoggerProvider>(builder.Services);
+        var services = builder.Services;
+        services.TryAddSingleton<LevelRuleState>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, DistlogLoggerProvider>(
+            sp => new DistlogLoggerProvider(sp.GetRequiredService<IOptionsMonitor<DistlogOptions>>().CurrentValue, sp.GetRequiredService<LevelRuleState>())));
+        LoggerProviderOptions.RegisterProviderOptions<DistlogOptions, DistlogLoggerProvider>(services);
+
+        // The central level rules, through MEL's own filters (see LevelFilterConfigurator).
+        services.TryAddSingleton<LevelFilterConfigurator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<LoggerFilterOptions>, LevelFilterConfigurator>(sp => sp.GetRequiredService<LevelFilterConfigurator>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<LoggerFilterOptions>, LevelFilterConfigurator>(sp => sp.GetRequiredService<LevelFilterConfigurator>()));
         return builder;
     }
 

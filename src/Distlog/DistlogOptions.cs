@@ -11,6 +11,14 @@ public sealed class DistlogOptions
     /// <summary>ZeroMQ endpoint of the daemon; the provider's PUSH socket connects to it. Default <c>tcp://localhost:5010</c>.</summary>
     public string Endpoint { get; set; } = DefaultEndpoint;
 
+    /// <summary>distlogd's control endpoint, where the provider keeps its session: it says who it is, and receives
+    /// the central level rules. Default (null): the <see cref="Endpoint"/>'s host with port 5011. <c>off</c>: no
+    /// session, and no central level rules.</summary>
+    public string? ControlEndpoint { get; set; }
+
+    /// <summary>Which providers obey the central level rules. Default <see cref="LevelRuleScope.AllProviders"/>.</summary>
+    public LevelRuleScope LevelRules { get; set; } = LevelRuleScope.AllProviders;
+
     /// <summary>The ZeroMQ implementation that sends. Default <see cref="DistlogTransport.NetMQ"/>.</summary>
     public DistlogTransport Transport { get; set; } = DistlogTransport.NetMQ;
 

@@ -44,6 +44,10 @@ public sealed class DistlogTask : IDisposable
     private readonly object?[] _args;
     private readonly long _startTimestamp;
 
+    // A raised level handed to this task (in a foreign id, or from its parent): records of that level and above flow.
+    private readonly int _raisedLevel;
+    private readonly DateTimeOffset _raisedUntil;
+
     // Written by any thread through Interlocked/Volatile; read by the logging threads.
     private KeyValuePair<string, object?>[] _data;
     private long _seq = -1;
@@ -59,10 +63,12 @@ public sealed class DistlogTask : IDisposable
         AppDomain.CurrentDomain.FirstChanceException += static (_, e) => t_lastThrown = e.Exception;
     }
 
-    internal DistlogTask(ILogger logger, string id, string message, object?[] args, KeyValuePair<string, object?>[] data)
+    internal DistlogTask(ILogger logger, string id, string message, object?[] args, KeyValuePair<string, object?>[] data, int raisedLevel = int.MaxValue, DateTimeOffset raisedUntil = default)
     {
         _logger = logger;
         Id = id;
+        _raisedLevel = raisedLevel;
+        _raisedUntil = raisedUntil;
         _message = message;
         _args = args;
         _data = data;
@@ -156,7 +162,16 @@ public sealed class DistlogTask : IDisposable
 
     /// <summary>Reserves the id of this task's next subtask, to hand to another process for
     /// <see cref="DistlogLoggerExtensions.ImportTask"/> (the seed's <c>get_foreign_task()</c>).</summary>
-    public string GetForeignTask() => ChildId(GetNextTask());
+    /// <remarks>While the task runs at a raised level (a central rule bound to it, say "Debug this task"), the id
+    /// carries that level and how long it has left, as <c>!D600</c> after the id: the other process then logs the
+    /// piece at that level at once, before any rule reaches it. See docs/protocol.md.</remarks>
+    public string GetForeignTask()
+    {
+        string id = ChildId(GetNextTask());
+        var now = DateTimeOffset.UtcNow;
+        int level = RaisedLevel(null, now, out var until);
+        return level == int.MaxValue ? id : ForeignTaskFlag.Append(id, level, until - now);
+    }
 
     /// <summary>Reserves the number of this task's next subtask (the seed's <c>get_next_task()</c>), counting from 1.</summary>
     public int GetNextTask() => Interlocked.Increment(ref _children);
@@ -211,8 +226,12 @@ public sealed class DistlogTask : IDisposable
     internal static DistlogTask BeginChild(ILogger logger, string message, object?[] args, object? context)
     {
         var parent = s_current.Value;
-        string id = parent is null ? NewRootId() : parent.ChildId(parent.GetNextTask());
-        return new DistlogTask(logger, id, message, args, ContextData.From(context));
+        if (parent is null)
+        {
+            return new DistlogTask(logger, NewRootId(), message, args, ContextData.From(context));
+        }
+
+        return new DistlogTask(logger, parent.ChildId(parent.GetNextTask()), message, args, ContextData.From(context), parent._raisedLevel, parent._raisedUntil);
     }
 
     internal static DistlogTask BeginRoot(ILogger logger, string message, object?[] args, object? context) =>
@@ -221,7 +240,14 @@ public sealed class DistlogTask : IDisposable
     internal static DistlogTask BeginImported(ILogger logger, string? foreignId, string message, object?[] args, object? context)
     {
         var data = ContextData.From(context);
-        string? id = ForeignId.Normalize(foreignId);
+        var (bare, raisedLevel, raisedFor) = ForeignTaskFlag.Split(foreignId);
+        var raisedUntil = DateTimeOffset.UtcNow + raisedFor;
+        if (raisedLevel != int.MaxValue)
+        {
+            TaskLevels.NoteRaised(raisedUntil);
+        }
+
+        string? id = ForeignId.Normalize(bare);
         if (id is null)
         {
             // An id that is no task id (a damaged header, say) starts a tree of its own and keeps what was received.
@@ -229,10 +255,40 @@ public sealed class DistlogTask : IDisposable
             id = NewRootId();
         }
 
-        return new DistlogTask(logger, id, message, args, data);
+        return new DistlogTask(logger, id, message, args, data, raisedLevel, raisedUntil);
     }
 
     internal long NextSeq() => Interlocked.Increment(ref _seq);
+
+    /// <summary>The lowest level this task logs <paramref name="category"/> at, by the level handed to it or a task
+    /// rule in force; <see cref="int.MaxValue"/> when nothing raises it (its loggers' own levels apply).</summary>
+    internal int RaisedLevel(string category, DateTimeOffset now) => RaisedLevel(category, now, out _);
+
+    /// <param name="category">The logger; null asks for what holds for every logger.</param>
+    /// <param name="now">Now.</param>
+    /// <param name="until">Until when the level found holds.</param>
+    private int RaisedLevel(string? category, DateTimeOffset now, out DateTimeOffset until)
+    {
+        int level = int.MaxValue;
+        until = now;
+        if (_raisedLevel != int.MaxValue && now < _raisedUntil)
+        {
+            level = _raisedLevel;
+            until = _raisedUntil;
+        }
+
+        foreach (var rule in TaskLevels.Rules)
+        {
+            if (rule.Level < level && rule.SelectsTask(Id) && !rule.IsExpired(now) &&
+                (category is null ? rule.Logger is null : rule.Logger is null || category.StartsWith(rule.Logger, StringComparison.OrdinalIgnoreCase)))
+            {
+                level = rule.Level;
+                until = rule.ExpiresAt ?? now + ForeignTaskFlag.UnboundedHold;
+            }
+        }
+
+        return level;
+    }
 
     private static string NewRootId() => Guid.NewGuid().ToString("D");
 

@@ -11,13 +11,18 @@ internal static class UnitDuration
 {
     private static readonly (string Unit, double Ms)[] s_units = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
 
-    /// <summary>Reads a non-negative number followed by a unit (case ignored).</summary>
+    // The longest duration a TimeSpan holds, in milliseconds (more, such as 1e400s, is no duration).
+    private static readonly double s_maxMs = TimeSpan.MaxValue.TotalMilliseconds;
+
+    /// <summary>Reads a non-negative number followed by a unit (case ignored); <see langword="false"/> for anything
+    /// else, a duration too long for a <see cref="TimeSpan"/> included.</summary>
     public static bool TryParse(string text, out TimeSpan value)
     {
         foreach (var (unit, ms) in s_units)
         {
             if (text.EndsWith(unit, StringComparison.OrdinalIgnoreCase) &&
-                double.TryParse(text[..^unit.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n >= 0)
+                double.TryParse(text[..^unit.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n >= 0 &&
+                n * ms < s_maxMs)
             {
                 value = TimeSpan.FromMilliseconds(n * ms);
                 return true;

@@ -306,7 +306,7 @@ public sealed partial class CliTests : IDisposable
 
     private static async Task<DaemonHost> StartDaemonAsync(string pluginsYaml)
     {
-        var config = ConfigLoader.Parse($"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\nplugins:\n{pluginsYaml}\n", "test.yaml");
+        var config = ConfigLoader.Parse($"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\ncontrol: tcp://127.0.0.1:*\nplugins:\n{pluginsYaml}\n", "test.yaml");
         var host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
         await host.StartAsync();
         return host;

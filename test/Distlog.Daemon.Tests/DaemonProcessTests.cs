@@ -53,6 +53,7 @@ public class DaemonProcessTests
         File.WriteAllText(config, $"""
             listen: tcp://127.0.0.1:*
             stats_endpoint: tcp://127.0.0.1:*
+            control: tcp://127.0.0.1:*
             plugins:
               - type: file
                 path: {folder}/records.jsonl

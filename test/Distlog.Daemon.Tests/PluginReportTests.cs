@@ -13,7 +13,7 @@ public class PluginReportTests
     {
         var lines = new ConcurrentQueue<(LogLevel Level, string Text)>();
         using var loggers = LoggerFactory.Create(b => b.AddProvider(new Capture(lines)));
-        var config = ConfigLoader.Parse("listen: tcp://127.0.0.1:*\nstats_endpoint: off\nviewer: off\nplugins:\n  - type: reporter\n", "test.yaml");
+        var config = ConfigLoader.Parse("listen: tcp://127.0.0.1:*\nstats_endpoint: off\ncontrol: off\nviewer: off\nplugins:\n  - type: reporter\n", "test.yaml");
         var extra = new Dictionary<string, Func<PluginSettings, IDistlogPlugin>> { ["reporter"] = settings => new Reporter(settings) };
 
         await using var host = new DaemonHost(config, loggers, extra);

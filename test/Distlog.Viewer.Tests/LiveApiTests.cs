@@ -15,7 +15,7 @@ public sealed class LiveApiTests : IDisposable
     public async Task Live_StreamsEachRecordAsItArrives_AndEndsWhenTheDaemonStops()
     {
         var config = ConfigLoader.Parse(
-            $"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\nviewer: http://127.0.0.1:0\nplugins:\n  - type: sqlite\n    path: {_folder}/store.db\n",
+            $"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\ncontrol: tcp://127.0.0.1:*\nviewer: http://127.0.0.1:0\nplugins:\n  - type: sqlite\n    path: {_folder}/store.db\n",
             "test.yaml");
         var daemon = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
         await daemon.StartAsync();

@@ -29,10 +29,33 @@ internal static class ChildProcess
         return Path.Combine(repository, projectFolder, "bin", configuration, framework, assemblyName + ".dll");
     }
 
+    /// <summary>Starts a program that runs beside the test: its stdin and stdout are the test's to talk to it;
+    /// disposing it ends it.</summary>
+    public static Running Start(string dll, params string[] args)
+    {
+        var start = StartInfo(dll, args);
+        start.RedirectStandardInput = true;
+        return new Running(Process.Start(start)!);
+    }
+
     /// <summary>As <see cref="Run"/>, for a program built elsewhere.</summary>
     public static (int ExitCode, string Stdout, string Stderr) RunDll(string dll, params string[] args)
     {
         string assemblyName = Path.GetFileNameWithoutExtension(dll);
+        using var process = Process.Start(StartInfo(dll, args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{assemblyName} did not exit within 60 s");
+        }
+
+        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+    }
+
+    private static ProcessStartInfo StartInfo(string dll, string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -45,15 +68,61 @@ internal static class ChildProcess
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        return start;
+    }
+
+    /// <summary>A program started by <see cref="Start"/>.</summary>
+    public sealed class Running : IDisposable
+    {
+        private readonly Process _process;
+        private readonly Task<string> _stderr;
+
+        internal Running(Process process)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{assemblyName} did not exit within 60 s");
+            _process = process;
+            _stderr = process.StandardError.ReadToEndAsync();
         }
 
-        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+        public int Id => _process.Id;
+
+        /// <summary>The next line it prints, waiting at most 60 s.</summary>
+        public string ReadLine()
+        {
+            var line = _process.StandardOutput.ReadLineAsync();
+            if (!line.Wait(TimeSpan.FromSeconds(60)) || line.Result is null)
+            {
+                throw new TimeoutException("the program printed no line within 60 s" + (_process.HasExited ? $"; it exited with {_process.ExitCode}: {_stderr.Result}" : string.Empty));
+            }
+
+            return line.Result;
+        }
+
+        public void WriteLine(string line)
+        {
+            _process.StandardInput.WriteLine(line);
+            _process.StandardInput.Flush();
+        }
+
+        /// <summary>Waits (at most 60 s) for it to exit; its exit code.</summary>
+        public int WaitForExit()
+        {
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(60)))
+            {
+                throw new TimeoutException("the program did not exit within 60 s");
+            }
+
+            return _process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+
+            _process.Dispose();
+        }
     }
 }

@@ -15,7 +15,7 @@ namespace Distlog.Daemon.Configuration;
 /// </summary>
 internal static partial class ConfigLoader
 {
-    private static readonly HashSet<string> s_topKeys = ["listen", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "plugins"];
+    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "plugins"];
     private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
 
     /// <summary>The embedded defaults: listen on loopback port 5010, store to the SQLite file <c>logs/distlog.db</c>,
@@ -76,8 +76,21 @@ internal static partial class ConfigLoader
             switch (key)
             {
                 case "listen":
-                    config = config with { Listen = ReadListen(value, source, environment) };
+                    config = config with { Listen = ReadEndpoints(value, source, environment, key) };
                     break;
+                case "control":
+                    config = config with
+                    {
+                        Control = value is YamlScalarNode { Value: "off" } ? [] : ReadEndpoints(value, source, environment, key),
+                    };
+                    break;
+                case "levels_file":
+                {
+                    string? path = Settings(source, value, key, environment).GetString(key);
+                    config = config with { LevelsFile = path is null or "off" ? null : Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."), LevelsFileSet = true };
+                    break;
+                }
+
                 case "max_message_bytes":
                     config = config with { MaxMessageBytes = (int)Math.Min(int.MaxValue, Settings(source, value, key, environment).GetInt64(key, 0)) };
                     break;
@@ -119,27 +132,35 @@ internal static partial class ConfigLoader
             throw new PluginConfigurationException($"{source}: 'plugins' must name at least one plugin");
         }
 
+        if (!config.LevelsFileSet)
+        {
+            // Beside the daemon's data: the folder of the first plugin that writes a file, else logs/.
+            string? data = config.Plugins.Select(p => p.DataPath).FirstOrDefault(p => p is not null);
+            string folder = data is null ? "logs" : Path.GetDirectoryName(Path.GetFullPath(data)) ?? "logs";
+            config = config with { LevelsFile = Path.GetFullPath(Path.Combine(folder, "levels.json")) };
+        }
+
         return config;
     }
 
-    private static List<string> ReadListen(YamlNode value, string source, Func<string, string?> environment)
+    private static List<string> ReadEndpoints(YamlNode value, string source, Func<string, string?> environment, string key)
     {
         var endpoints = value switch
         {
             YamlScalarNode scalar => [Scalar(scalar, source, environment)!],
             YamlSequenceNode sequence => sequence.Children.Select(n => n is YamlScalarNode s
                 ? Scalar(s, source, environment)!
-                : throw new PluginConfigurationException($"{source}:{Line(n)}: 'listen' entries must be endpoints such as tcp://127.0.0.1:5010")).ToList(),
-            _ => throw new PluginConfigurationException($"{source}:{Line(value)}: 'listen' must be an endpoint or a list of endpoints"),
+                : throw new PluginConfigurationException($"{source}:{Line(n)}: '{key}' entries must be endpoints such as tcp://127.0.0.1:5010")).ToList(),
+            _ => throw new PluginConfigurationException($"{source}:{Line(value)}: '{key}' must be an endpoint or a list of endpoints"),
         };
         if (endpoints.Count == 0)
         {
-            throw new PluginConfigurationException($"{source}:{Line(value)}: 'listen' needs at least one endpoint");
+            throw new PluginConfigurationException($"{source}:{Line(value)}: '{key}' needs at least one endpoint");
         }
 
         foreach (string endpoint in endpoints)
         {
-            CheckEndpoint(endpoint, source, value, "listen");
+            CheckEndpoint(endpoint, source, value, key);
         }
 
         return endpoints;
@@ -200,7 +221,11 @@ internal static partial class ConfigLoader
 
             int queue = (int)Math.Clamp(settings.GetInt64("queue", 100_000), 1, 100_000_000);
             int batch = (int)Math.Clamp(settings.GetInt64("batch", 1000), 1, 1_000_000);
-            plugins.Add(new PluginConfig(type, name, match, queue, batch, settings) { LongRetention = longRetention });
+            plugins.Add(new PluginConfig(type, name, match, queue, batch, settings)
+            {
+                LongRetention = longRetention,
+                DataPath = values.TryGetValue("path", out var path) ? path.Value : null,
+            });
         }
 
         return plugins;

@@ -10,6 +10,17 @@ internal sealed record DaemonConfig
 
     public IReadOnlyList<string> Listen { get; init; } = [DefaultListen];
 
+    public const string DefaultControl = "tcp://127.0.0.1:5011";
+
+    /// <summary>ROUTER endpoints of the clients' sessions (level rules, who is connected); empty = off.</summary>
+    public IReadOnlyList<string> Control { get; init; } = [DefaultControl];
+
+    /// <summary>Where the level rules are kept across restarts; null = not kept.</summary>
+    public string? LevelsFile { get; init; }
+
+    /// <summary>Whether <c>levels_file</c> was given (else it goes beside the data).</summary>
+    public bool LevelsFileSet { get; init; }
+
     public int MaxMessageBytes { get; init; } = Protocol.MessageDecoder.DefaultMaxBodyBytes;
 
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromMinutes(1);

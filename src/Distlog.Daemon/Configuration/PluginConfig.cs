@@ -7,4 +7,7 @@ internal sealed record PluginConfig(string Type, string Name, MatchRule Match, i
 {
     /// <summary>From <c>long_retention:</c>: the records a store plugin keeps longer, and for how long.</summary>
     public (MatchRule Match, TimeSpan MaxAge)? LongRetention { get; init; }
+
+    /// <summary>The plugin's <c>path</c>, for a plugin that writes a file: where the daemon's data lives.</summary>
+    public string? DataPath { get; init; }
 }

@@ -29,6 +29,7 @@ internal sealed partial class Receiver : IDisposable
     private readonly TaskCompletionSource<IReadOnlyList<string>> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<RejectReason, long> _rejected = new();
     private readonly ConcurrentDictionary<RejectReason, DateTimeOffset> _lastReport = new();
+    private readonly ConcurrentQueue<ReceivedRecord> _local = new();
     private volatile bool _stop;
     private long _messages;
     private long _records;
@@ -66,6 +67,10 @@ internal sealed partial class Receiver : IDisposable
         _thread.Start();
         return await _bound.Task.ConfigureAwait(false);
     }
+
+    /// <summary>Hands the daemon's own record (a level change, say) to the receiving thread, which delivers it with
+    /// the next messages, or within its idle wait (100 ms); any thread may call this.</summary>
+    public void Inject(ReceivedRecord record) => _local.Enqueue(record);
 
     /// <summary>Stops receiving: what was received has been delivered to the plugins' queues when this returns.</summary>
     public void Dispose()
@@ -114,6 +119,11 @@ internal sealed partial class Receiver : IDisposable
         }
         finally
         {
+            while (_local.TryDequeue(out var own))
+            {
+                _deliver(own);
+            }
+
             _endOfInput();
             sockets.ForEach(s => s.Dispose());
         }
@@ -143,6 +153,12 @@ internal sealed partial class Receiver : IDisposable
                             return;
                         }
                     }
+                }
+
+                while (_local.TryDequeue(out var own))
+                {
+                    any = true;
+                    _deliver(own);
                 }
 
                 if (any)

@@ -1,5 +1,6 @@
-// The distlog viewer: a task list and a foldable task tree, fed only by the JSON API of distlogd
-// (/api/tasks, /api/tree/{id}, /api/live). Plain JavaScript; nothing is fetched from anywhere else.
+// The distlog viewer: a task list and a foldable task tree, the central level rules and the connected components,
+// fed only by the JSON API of distlogd (/api/tasks, /api/tree/{id}, /api/live, /api/levels, /api/components).
+// Plain JavaScript; nothing is fetched from anywhere else.
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
@@ -34,10 +35,14 @@ function filters() {
   return params;
 }
 
-async function getJson(url) {
-  const response = await fetch(url);
+async function getJson(url, init) {
+  const response = await fetch(url, init);
   if (!response.ok) throw new Error((await response.json().catch(() => ({}))).error || response.statusText);
   return response.json();
+}
+
+function postJson(url, body) {
+  return getJson(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 }
 
 // ---- the task list ---------------------------------------------------------------------------------------------
@@ -237,9 +242,144 @@ function connectLive() {
   };
 }
 
+// ---- debug this task -------------------------------------------------------------------------------------------
+
+$("#debug-task").addEventListener("click", async () => {
+  if (!state.root) return;
+  try {
+    const rule = await postJson("/api/levels", { task: state.root, level: "Debug", ttl: "10m", reason: "debug this task (viewer)" });
+    $("#tree-info").textContent = `Debug is on for this task in every process for 10 minutes (rule ${rule.id})`;
+  } catch (error) {
+    $("#tree-info").textContent = "could not turn on Debug: " + error.message;
+  }
+});
+
+// ---- pages -----------------------------------------------------------------------------------------------------
+
+let pageTimer = null;
+
+function showPage() {
+  const page = location.hash === "#levels" ? "levels" : location.hash === "#components" ? "components" : "tasks";
+  $("#tasks-page").hidden = page !== "tasks";
+  $("#levels-page").hidden = page !== "levels";
+  $("#components-page").hidden = page !== "components";
+  document.querySelectorAll("header nav a").forEach((a) => a.classList.toggle("current", a.dataset.page === page));
+  clearInterval(pageTimer);
+  pageTimer = null;
+  if (page === "levels") {
+    loadLevels();
+    pageTimer = setInterval(tickLevels, 1000);
+  } else if (page === "components") {
+    loadComponents();
+    pageTimer = setInterval(loadComponents, 2000);
+  }
+}
+
+window.addEventListener("hashchange", showPage);
+
+// ---- levels ----------------------------------------------------------------------------------------------------
+
+let rules = [];
+
+function left(rule) {
+  if (rule.expiresAt === null) return "until cleared";
+  const ms = Date.parse(rule.expiresAt) - Date.now();
+  if (ms <= 0) return "ended";
+  const s = Math.ceil(ms / 1000);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(sec).padStart(2, "0")}s`;
+}
+
+function selects(rule) {
+  const parts = ["service", "host", "system", "logger", "task"].filter((k) => rule[k]).map((k) => `${k}=${rule[k]}`);
+  return parts.length ? parts.join(" ") : "everything";
+}
+
+function drawLevels() {
+  $("#levels tbody").innerHTML = rules.map((r) => `
+    <tr class="rule" data-rule="${esc(r.id)}">
+      <td>${esc(r.id)}</td><td>${esc(r.level)}</td><td class="wrap">${esc(selects(r))}</td>
+      <td class="left">${esc(left(r))}</td><td class="wrap">${esc(r.reason ?? "")}</td><td>${esc(r.by ?? "")}</td>
+      <td><button type="button" class="remove" data-rule="${esc(r.id)}">remove</button></td>
+    </tr>`).join("");
+  $("#levels-empty").hidden = rules.length > 0;
+}
+
+// Each second the time left counts down; every other second the rules and changes are read again (others change them too).
+let ticks = 0;
+
+function tickLevels() {
+  document.querySelectorAll("#levels tr.rule").forEach((row) => {
+    const rule = rules.find((r) => r.id === row.dataset.rule);
+    if (rule) row.querySelector(".left").textContent = left(rule);
+  });
+  if (++ticks % 2 === 0) loadLevels();
+}
+
+async function loadLevels() {
+  try {
+    ({ rules } = await getJson("/api/levels"));
+    drawLevels();
+  } catch (error) {
+    $("#level-error").textContent = error.message;
+  }
+  try {
+    const { records } = await getJson("/api/records?logger=Distlog.Levels&limit=20");
+    $("#level-changes").innerHTML = records.map((r) => `<li>${esc(time(r.created))} ${esc(r.message)}</li>`).join("");
+  } catch {
+    $("#level-changes").innerHTML = "";
+  }
+}
+
+$("#level-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = {};
+  for (const [name, value] of new FormData(event.target)) {
+    if (String(value).trim() !== "") body[name] = String(value).trim();
+  }
+  try {
+    await postJson("/api/levels", body);
+    $("#level-error").textContent = "";
+    await loadLevels();
+  } catch (error) {
+    $("#level-error").textContent = error.message;
+  }
+});
+
+$("#levels tbody").addEventListener("click", async (event) => {
+  const button = event.target.closest("button.remove");
+  if (!button) return;
+  try {
+    await getJson("/api/levels/" + encodeURIComponent(button.dataset.rule) + "?by=viewer", { method: "DELETE" });
+  } catch (error) {
+    $("#level-error").textContent = error.message;
+  }
+  await loadLevels();
+});
+
+// ---- components ------------------------------------------------------------------------------------------------
+
+async function loadComponents() {
+  let components;
+  try {
+    ({ components } = await getJson("/api/components"));
+  } catch (error) {
+    $("#components tbody").innerHTML = `<tr><td colspan="11" class="error">${esc(error.message)}</td></tr>`;
+    return;
+  }
+  $("#components tbody").innerHTML = components.map((c) => `
+    <tr class="component">
+      <td>${esc(c.service)}</td><td>${esc(c.host)}</td><td>${esc(c.pid)}</td><td>${esc(c.process)}</td><td>${esc(c.version)}</td>
+      <td>${esc(c.system)}</td><td>${esc(new Date(c.connectedSince).toLocaleString([], { hour12: false }))}</td>
+      <td>${esc(c.recordsPerSecond)}</td><td>${esc(c.recordsSent)}</td><td>${esc(c.dropped)}</td><td>${esc(c.rules.join(", ") || "none")}</td>
+    </tr>`).join("");
+  $("#components-empty").hidden = components.length > 0;
+}
+
 // ---- start -----------------------------------------------------------------------------------------------------
 
 (async function start() {
+  showPage();
   connectLive();
   // A task named in the address opens at once; the list fills in beside it.
   const match = /#task=([^&]+)/.exec(location.hash);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Distlog.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Distlog.Internal;
 
@@ -21,7 +20,7 @@ internal sealed class RecordMapper(string serviceName)
         var r = Start(e.Timestamp, e.ThreadId, e.ThreadName);
         var (message, template) = e.Render(_args);
         r.Name = e.Category;
-        r.LevelNo = ToLevelNo(e.Level);
+        r.LevelNo = LevelMap.ToLevelNo(e.Level);
         r.LevelName = Levels.NameOf(r.LevelNo);
         r.Msg = template ?? message;
         r.Message = message;
@@ -67,17 +66,6 @@ internal sealed class RecordMapper(string serviceName)
 
     /// <summary>Lets go of the values the last record referred to.</summary>
     public void Release() => _args.Clear();
-
-    public static int ToLevelNo(LogLevel level) => level switch
-    {
-        LogLevel.Trace => Levels.Trace,
-        LogLevel.Debug => Levels.Debug,
-        LogLevel.Information => Levels.Info,
-        LogLevel.Warning => Levels.Warning,
-        LogLevel.Error => Levels.Error,
-        LogLevel.Critical => Levels.Critical,
-        _ => 0,
-    };
 
     private LogRecord Start(DateTimeOffset timestamp, int threadId, string? threadName)
     {

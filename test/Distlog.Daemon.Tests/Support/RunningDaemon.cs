@@ -40,6 +40,7 @@ internal sealed class RunningDaemon : IAsyncDisposable
               - tcp://127.0.0.1:*
             stats_interval: 0s
             stats_endpoint: tcp://127.0.0.1:*
+            control: tcp://127.0.0.1:*
             plugins:
               - type: file
                 path: {Path.Combine(folder, "records.jsonl")}
@@ -52,23 +53,7 @@ internal sealed class RunningDaemon : IAsyncDisposable
     }
 
     /// <summary>The records the file plugin wrote so far.</summary>
-    public List<LogRecord> FileRecords()
-    {
-        if (!File.Exists(FilePath))
-        {
-            return [];
-        }
-
-        using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var records = new List<LogRecord>();
-        while (reader.ReadLine() is { } line)
-        {
-            records.Add(JsonRecordCodec.Default.Decode(System.Text.Encoding.UTF8.GetBytes(line)));
-        }
-
-        return records;
-    }
+    public List<LogRecord> FileRecords() => RecordFile.Read(FilePath);
 
     /// <summary>Waits until the file plugin has handled <paramref name="count"/> records.</summary>
     public List<LogRecord> WaitForFileRecords(int count, TimeSpan? timeout = null)

@@ -17,6 +17,7 @@ internal static class TestDaemon
               - tcp://127.0.0.1:*
             stats_interval: 0s
             stats_endpoint: off
+            control: tcp://127.0.0.1:*
             plugins:
             {pluginsYaml}
             """,

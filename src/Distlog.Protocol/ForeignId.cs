@@ -1,6 +1,4 @@
-using Distlog.Protocol;
-
-namespace Distlog.Internal;
+namespace Distlog.Protocol;
 
 /// <summary>Checks a task id received from another process: <c>root(/n)*</c>, where root is up to 128 of
 /// <c>[A-Za-z0-9._:-]</c> (a UUID, or the original's ids) and each n is a positive number. A record key

@@ -93,6 +93,34 @@ public sealed class LevelsPageTests(ViewerFixture fixture) : IClassFixture<Viewe
         await Screenshot("components.png");
     }
 
+    [Theory]
+    [InlineData("""{"level":"Loud"}""", "unknown level 'Loud' (known: Trace, Debug, Information, Warning, Error, Critical)")]
+    [InlineData("""{"level":"Debug","ttl":"1e400s"}""", "bad TTL '1e400s': a duration such as 90s, 10m, 2h or 1d (at most 366d), or 0 for until cleared")]
+    [InlineData("""{"level":"Debug","colour":"red"}""", "unknown field 'colour' (known: service, host, system, logger, task, level, ttl, reason, by)")]
+    [InlineData("""{"service":"a","level":"Debug""", "the body is not JSON: ")]
+    [InlineData("""[]""", "the body must be a JSON object such as ")]
+    public async Task Api_ABadRule_IsA400SayingWhy_AndSetsNothing(string body, string error)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(fixture.Address) };
+        using var response = await http.PostAsync("/api/levels", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        using var answer = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.StartsWith(error, answer.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(fixture.Daemon.Control!.Rules, r => r.Level == 10 && r.Task is null && r.Service is null);
+    }
+
+    [Fact]
+    public async Task Api_ClearingAnUnknownRule_Is404_AndClearingAllNeedsToSaySo()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(fixture.Address) };
+        using var unknown = await http.DeleteAsync("/api/levels/r00000000");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        using var all = await http.DeleteAsync("/api/levels");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, all.StatusCode);
+        using var components = await http.GetAsync("/api/components");
+        Assert.Equal(System.Net.HttpStatusCode.OK, components.StatusCode);
+    }
+
     /// <summary>With DISTLOG_SCREENSHOTS naming a folder, keeps a picture of the page there (to look at by eye).</summary>
     private async Task Screenshot(string name)
     {

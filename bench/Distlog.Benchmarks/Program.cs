@@ -6,6 +6,18 @@ using Distlog.Benchmarks;
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- daemon-throughput [records] [case] (client → distlogd → file, beside rsyslog)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- store-throughput [records] [store] (distlogd → each store, beside its raw rate)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- viewer [tasks] [tree-records]     (the web viewer on a big store, in chromium)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- level-latency [changes]           (level set -> first Debug record received)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- transport [rounds]                 (PUSH -> PULL beside DEALER -> ROUTER)
+if (args.Length > 0 && args[0] == "transport")
+{
+    return TransportHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+}
+
+if (args.Length > 0 && args[0] == "level-latency")
+{
+    return await LevelLatencyHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100);
+}
+
 if (args.Length > 0 && args[0] == "viewer")
 {
     return await ViewerBenchmark.RunAsync(

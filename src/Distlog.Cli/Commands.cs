@@ -42,7 +42,7 @@ internal static class Commands
 
     public static Command Tail()
     {
-        var daemon = new Option<string>("--daemon") { Description = "distlogd's publish endpoint", DefaultValueFactory = _ => "tcp://127.0.0.1:5011" };
+        var daemon = new Option<string>("--daemon") { Description = "distlogd's publish endpoint", DefaultValueFactory = _ => "tcp://127.0.0.1:5013" };
         var count = new Option<int?>("--count") { Description = "exit after this many records" };
         var json = new Option<bool>("--json") { Description = "one JSON record a line" };
         var command = new Command("tail", "Live records from distlogd's publish plugin, indented by task depth, coloured by level; Ctrl+C stops.")

@@ -14,7 +14,8 @@ internal static class ApiApproval
         string name = assembly.GetName().Name!;
         string api = assembly.GeneratePublicApi(new ApiGeneratorOptions
         {
-            ExcludeAttributes = ["System.Runtime.Versioning.TargetFrameworkAttribute", "System.Reflection.AssemblyMetadataAttribute"],
+            // Which assemblies see the internals is not public API.
+            ExcludeAttributes = ["System.Runtime.Versioning.TargetFrameworkAttribute", "System.Reflection.AssemblyMetadataAttribute", "System.Runtime.CompilerServices.InternalsVisibleToAttribute"],
         }).Replace("\r\n", "\n", StringComparison.Ordinal);
         string folder = Path.Combine(Path.GetDirectoryName(callerPath)!, "ApprovedApi");
         string approvedPath = Path.Combine(folder, name + ".approved.txt");

@@ -46,7 +46,7 @@ public class LoggingBenchmarks
         _serilog = _serilogFactory.CreateLogger("Bench");
 
         _drain = new Drain();
-        _provider = new DistlogLoggerProvider(new DistlogOptions { Endpoint = _drain.Endpoint, QueueCapacity = QueueSize, Encoding = DistlogEncoding.MessagePack, SelfLog = null });
+        _provider = new DistlogLoggerProvider(new DistlogOptions { Endpoint = _drain.Endpoint, QueueCapacity = QueueSize, Encoding = DistlogEncoding.MessagePack, SelfLog = null, ControlEndpoint = "off" });
         _distlogFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(_provider));
         _distlog = _distlogFactory.CreateLogger("Bench");
 

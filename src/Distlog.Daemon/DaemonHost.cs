@@ -18,6 +18,12 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     private readonly List<PluginRunner> _runners = [];
     private Receiver? _receiver;
     private Control.ControlServer? _control;
+    private Journal.RecordJournal? _journal;
+    private Journal.Acknowledgements? _acks;
+    private Timer? _cursorTimer;
+    private readonly object _cursorGate = new();
+    private long _replayed;
+    private long _journalBytes; // measured with the cursors, once a second
     private StatsServer? _stats;
     private Viewer.ViewerServer? _viewer;
     private Viewer.LiveFeed? _feed;
@@ -74,7 +80,13 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         _receiver?.Messages ?? 0,
         _receiver?.Records ?? 0,
         _receiver?.Rejected ?? new Dictionary<Protocol.RejectReason, long>(),
-        _runners.Select(r => r.Statistics).ToList());
+        _runners.Select(r => r.Statistics).ToList())
+    {
+        Acknowledged = _acks?.Acknowledged ?? 0,
+        Duplicates = _acks?.Duplicates ?? 0,
+        Replayed = Interlocked.Read(ref _replayed),
+        JournalBytes = _journalBytes,
+    };
 
     /// <summary>A one-line summary of where records come from and go.</summary>
     public string Summary => $"distlogd: listening on {string.Join(", ", Endpoints)}" +
@@ -92,12 +104,25 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             runner.Start();
         }
 
-        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, ReleaseOffers, _logger, _config.AcceptPickle);
         if (_config.Control.Count > 0)
         {
-            _control = new Control.ControlServer(_config.Control, _config.LevelsFile, _receiver.Inject, _logger);
+            // Acknowledgements travel on the sessions: without them nothing is acknowledged, nor journaled.
+            _control = new Control.ControlServer(_config.Control, _config.LevelsFile, record => _receiver?.Inject(record), _logger);
             _control.Start();
+            if (_config.Journal is { Path: { } folder } journal)
+            {
+                _journal = new Journal.RecordJournal(folder);
+                _acks = new Journal.Acknowledgements(_journal, journal.Sync, _control.Acknowledge);
+                ReplayJournal(folder);
+                _cursorTimer = new Timer(_ => SaveCursors(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            }
+            else
+            {
+                _acks = new Journal.Acknowledgements(null, Journal.JournalSync.Off, _control.Acknowledge);
+            }
         }
+
+        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, ReleaseOffers, _logger, _config.AcceptPickle, _acks);
 
         if (_config.Viewer is { } viewer && _viewerStore is not null)
         {
@@ -121,8 +146,8 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             return;
         }
 
-        _control?.Dispose(); // before the receiver, which delivers the control's last records
-        _receiver?.Dispose();
+        _receiver?.Dispose(); // acknowledges what it journaled, through the control
+        _control?.Dispose();
         _stats?.Dispose();
         if (_viewer is not null)
         {
@@ -139,6 +164,13 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             }
         }
 
+        if (_cursorTimer is not null)
+        {
+            await _cursorTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        SaveCursors();
+        _journal?.Dispose();
         foreach (var runner in _runners)
         {
             await runner.Plugin.DisposeAsync().ConfigureAwait(false);
@@ -157,7 +189,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
         var s = Statistics;
 #pragma warning disable CA1873 // guarded by IsEnabled above
-        LogStats(_logger, s.Messages, s.Records, s.RejectedTotal,
+        LogStats(_logger, s.Messages, s.Records, s.RejectedTotal, s.Acknowledged, s.Duplicates, s.JournalBytes,
             string.Join(", ", s.Rejected.Select(r => $"{r.Key}={r.Value}")),
             string.Join("; ", s.Plugins.Select(p => $"{p.Name}: matched={p.Matched} handled={p.Handled} failed={p.Failed} dropped={p.Dropped} queue={p.QueueDepth}")));
 #pragma warning restore CA1873
@@ -178,11 +210,111 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
     private void ReleaseOffers()
     {
+        long end = _journal?.EndPosition ?? 0;
         foreach (var runner in _runners)
         {
             runner.Release();
+            if (_journal is not null)
+            {
+                runner.OfferedThrough(end);
+            }
         }
     }
+
+    /// <summary>
+    /// At start: reads the journal, learns which acknowledged messages distlogd already has, and hands each plugin
+    /// again what comes after its cursor (what it had not handled when distlogd stopped, or died). A plugin new to
+    /// this journal starts at its end.
+    /// </summary>
+    private void ReplayJournal(string folder)
+    {
+        var cursors = Journal.CursorFile.Read(Path.Combine(folder, "cursors.json"));
+        var starts = _runners.Select(r => cursors.TryGetValue(r.Config.Name, out long c) ? c : long.MaxValue).ToArray();
+        long replayed = 0;
+        var frames = new List<ReadOnlyMemory<byte>>(2);
+        string? problem = _journal!.Replay((position, entry) =>
+        {
+            _acks!.Remember(entry);
+            if (entry.Count != 3 || !starts.Any(s => s <= position) || !Protocol.DeliveryStamp.TryRead(entry[2].Span, out var stamp))
+            {
+                return;
+            }
+
+            frames.Clear();
+            frames.Add(entry[0]);
+            frames.Add(entry[1]);
+            var scanned = Protocol.MessageDecoder.Scan(frames, _config.MaxMessageBytes, null);
+            if (scanned.Topic is not { } topic)
+            {
+                return;
+            }
+
+            for (int i = 0; i < scanned.Records.Count; i++)
+            {
+                var e = scanned.Records[i];
+                var record = e.Record is { } r
+                    ? new ReceivedRecord((char)topic.System, r, DateTimeOffset.UtcNow) { Body = e.Body, Encoding = topic.Encoding, DeliveryId = stamp.RecordId(i), JournalPosition = position }
+                    : new ReceivedRecord((char)topic.System, e.Summary, e.Body, topic.Encoding, DateTimeOffset.UtcNow) { DeliveryId = stamp.RecordId(i), JournalPosition = position };
+                for (int p = 0; p < _runners.Count; p++)
+                {
+                    if (starts[p] <= position)
+                    {
+                        _runners[p].Replay(record);
+                    }
+                }
+
+                replayed++;
+            }
+        });
+        if (problem is not null)
+        {
+            LogJournalCut(_logger, problem);
+        }
+
+        for (int p = 0; p < _runners.Count; p++)
+        {
+            _runners[p].StartAt(starts[p] == long.MaxValue ? _journal.EndPosition : Math.Max(starts[p], _journal.EndPosition));
+        }
+
+        Interlocked.Exchange(ref _replayed, replayed);
+        if (replayed > 0)
+        {
+            LogReplayed(_logger, replayed, folder);
+        }
+    }
+
+    /// <summary>Keeps every plugin's cursor, and deletes the segments all of them have passed (timer, and at stop).</summary>
+    private void SaveCursors()
+    {
+        if (_journal is null || _config.Journal?.Path is not { } folder)
+        {
+            return;
+        }
+
+        lock (_cursorGate)
+        {
+            var cursors = _runners.ToDictionary(r => r.Config.Name, r => r.Cursor);
+            try
+            {
+                Journal.CursorFile.Write(Path.Combine(folder, "cursors.json"), cursors);
+                _journal.DeleteBefore(cursors.Values.DefaultIfEmpty(0).Min());
+                Volatile.Write(ref _journalBytes, _journal.SizeBytes);
+            }
+            catch (IOException ex)
+            {
+                LogCursorsFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}")]
+    private static partial void LogJournalCut(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "replayed {Records} journaled records to the plugins that had not handled them (journal {Folder})")]
+    private static partial void LogReplayed(ILogger logger, long records, string folder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the journal's cursors cannot be kept ({Reason}); after a crash the plugins would be handed more again")]
+    private static partial void LogCursorsFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "plugin {Plugin}: {Report}")]
     private static partial void LogPluginReport(ILogger logger, string plugin, string report);
@@ -190,6 +322,6 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "plugin {Plugin} did not drain within {Timeout}; what was left is counted as dropped")]
     private static partial void LogDrainTimedOut(ILogger logger, string plugin, TimeSpan timeout);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "stats: messages={Messages} records={Records} rejected={Rejected} ({ByReason}) | {Plugins}")]
-    private static partial void LogStats(ILogger logger, long messages, long records, long rejected, string byReason, string plugins);
+    [LoggerMessage(Level = LogLevel.Information, Message = "stats: messages={Messages} records={Records} rejected={Rejected} acknowledged={Acknowledged} duplicates={Duplicates} journal={JournalBytes}B ({ByReason}) | {Plugins}")]
+    private static partial void LogStats(ILogger logger, long messages, long records, long rejected, long acknowledged, long duplicates, long journalBytes, string byReason, string plugins);
 }

@@ -58,6 +58,10 @@ internal sealed partial class StatsServer : IDisposable
         messages = s.Messages,
         records = s.Records,
         rejected = s.Rejected.ToDictionary(p => p.Key.ToString(), p => p.Value),
+        acknowledged = s.Acknowledged,
+        duplicates = s.Duplicates,
+        replayed = s.Replayed,
+        journal_bytes = s.JournalBytes,
         plugins = s.Plugins.Select(p => new
         {
             name = p.Name, type = p.Type, matched = p.Matched, handled = p.Handled, failed = p.Failed,

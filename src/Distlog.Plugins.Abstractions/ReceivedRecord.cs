@@ -58,6 +58,16 @@ public sealed class ReceivedRecord
     /// A plugin that stores the same encoding may write these bytes instead of encoding <see cref="Record"/> again.</summary>
     public ReadOnlyMemory<byte> Body { get; init; }
 
+    /// <summary>
+    /// The record's identity across deliveries, for records of an acknowledged client (<c>{instance}/{batch}/{index}</c>):
+    /// after a crash distlogd hands a plugin again what it may already have stored, with the same identity, so a store
+    /// that keeps it as a unique key stores every record once. Null for records without one (at-most-once clients).
+    /// </summary>
+    public string? DeliveryId { get; init; }
+
+    /// <summary>Where the record's message is in distlogd's journal; -1 when it is not journaled.</summary>
+    internal long JournalPosition { get; init; } = -1;
+
     /// <summary>The topic's encoding byte of <see cref="Body"/> (<see cref="Topic.EncodingJson"/>, …); 0 when there is no body.</summary>
     public byte Encoding { get; init; }
 

@@ -56,7 +56,7 @@ public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
 
         _insert = _connection.CreateCommand();
         _insert.CommandText = SqliteSchema.Insert;
-        foreach (string name in (string[])["$created", "$received", "$level", "$logger", "$system", "$hostname", "$service", "$message", "$root_id", "$scope_id", "$seq", "$keep", "$body"])
+        foreach (string name in (string[])["$created", "$received", "$level", "$logger", "$system", "$hostname", "$service", "$message", "$root_id", "$scope_id", "$seq", "$keep", "$body", "$delivery"])
         {
             _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
@@ -108,6 +108,8 @@ public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
                 p[10].Value = key is { } k ? k.Seq : DBNull.Value;
                 p[11].Value = _longRetention?.Match(received) == true ? 1 : 0;
                 p[12].Value = Encoding.UTF8.GetString(received.GetJsonBody().Span);
+                p[13].Value = (object?)received.DeliveryId ?? DBNull.Value; // a record journaled again after a crash is stored once
+
                 _insert.ExecuteNonQuery();
             }
 

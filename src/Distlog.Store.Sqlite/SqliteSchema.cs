@@ -5,7 +5,7 @@ namespace Distlog.Store.Sqlite;
 /// <summary>The tables, indexes and full-text index of a distlog SQLite store; created when missing.</summary>
 internal static class SqliteSchema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     private const string Create = """
         CREATE TABLE IF NOT EXISTS records (
@@ -22,12 +22,14 @@ internal static class SqliteSchema
             scope_id TEXT,
             seq      INTEGER,
             keep     INTEGER NOT NULL DEFAULT 0,
-            body     TEXT    NOT NULL
+            body     TEXT    NOT NULL,
+            delivery TEXT
         );
         CREATE INDEX IF NOT EXISTS ix_records_task    ON records (root_id, scope_id, seq) WHERE root_id IS NOT NULL;
         CREATE INDEX IF NOT EXISTS ix_records_created ON records (created);
         CREATE INDEX IF NOT EXISTS ix_records_level   ON records (level, created);
         CREATE INDEX IF NOT EXISTS ix_records_keep    ON records (keep, created);
+        CREATE UNIQUE INDEX IF NOT EXISTS ix_records_delivery ON records (delivery) WHERE delivery IS NOT NULL;
         CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5 (message, content = 'records', content_rowid = 'id');
         CREATE TRIGGER IF NOT EXISTS records_fts_insert AFTER INSERT ON records BEGIN
             INSERT INTO records_fts (rowid, message) VALUES (new.id, new.message);
@@ -38,8 +40,8 @@ internal static class SqliteSchema
         """;
 
     public const string Insert = """
-        INSERT INTO records (created, received, level, logger, system, hostname, service, message, root_id, scope_id, seq, keep, body)
-        VALUES ($created, $received, $level, $logger, $system, $hostname, $service, $message, $root_id, $scope_id, $seq, $keep, $body)
+        INSERT OR IGNORE INTO records (created, received, level, logger, system, hostname, service, message, root_id, scope_id, seq, keep, body, delivery)
+        VALUES ($created, $received, $level, $logger, $system, $hostname, $service, $message, $root_id, $scope_id, $seq, $keep, $body, $delivery)
         """;
 
     /// <summary>Opens a connection for writing and makes the schema; WAL lets readers work while it writes.</summary>
@@ -59,6 +61,12 @@ internal static class SqliteSchema
         if (version > Version)
         {
             throw new InvalidOperationException($"'{path}' was made by a newer distlog (schema {version}; this one knows {Version})");
+        }
+
+        if (version == 1)
+        {
+            // Schema 1 had no delivery identity: records stored before it simply have none.
+            Execute(connection, "ALTER TABLE records ADD COLUMN delivery TEXT;");
         }
 
         Execute(connection, Create + $"PRAGMA user_version = {Version};");

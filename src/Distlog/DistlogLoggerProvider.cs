@@ -22,6 +22,7 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
     private readonly ConcurrentDictionary<string, DistlogLogger> _loggers = new(StringComparer.Ordinal);
     private readonly SelfLog _selfLog;
     private readonly DistlogOptions _options;
+    private readonly AckInbox? _acks;
 
     /// <summary>Creates the provider from options bound by the host (<c>Logging:Distlog</c>).</summary>
     public DistlogLoggerProvider(IOptionsMonitor<DistlogOptions> options)
@@ -43,10 +44,13 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
         _options = options;
         TimeProvider = options.TimeProvider ?? TimeProvider.System;
         _selfLog = new SelfLog(options.SelfLog, TimeProvider);
-        Sender = new RecordSender(options, _selfLog, () => CreateTransport(options, _selfLog, LibzmqPushTransport.IsAvailable));
-        if (ControlSession.EndpointFor(options) is { } control)
+        // With a session, the sender stamps its messages and distlogd acknowledges them on the session.
+        string? control = ControlSession.EndpointFor(options);
+        _acks = control is null ? null : new AckInbox(Guid.NewGuid().ToString("N"));
+        Sender = new RecordSender(options, _selfLog, () => CreateTransport(options, _selfLog, LibzmqPushTransport.IsAvailable), _acks);
+        if (control is not null)
         {
-            Session = new ControlSession(control, options, levelRules, () => Sender.Statistics, _selfLog);
+            Session = new ControlSession(control, options, levelRules, () => Sender.Statistics, _selfLog, _acks!);
         }
 
         ProcessExitFlush.Track(this, options.FlushTimeout);
@@ -97,8 +101,9 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
     /// <summary>Delivers what is queued (at most <see cref="DistlogOptions.FlushTimeout"/>) and closes the socket.</summary>
     public void Dispose()
     {
-        Sender.Dispose();
+        Sender.Dispose(); // waits (FlushTimeout at most) for the acknowledgements, which come through the session
         Session?.Dispose();
+        _acks?.Dispose();
         ProcessExitFlush.Untrack(this);
     }
 

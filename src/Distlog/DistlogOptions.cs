@@ -16,6 +16,11 @@ public sealed class DistlogOptions
     /// session, and no central level rules.</summary>
     public string? ControlEndpoint { get; set; }
 
+    /// <summary>With a session (<see cref="ControlEndpoint"/>), every message waits for distlogd's acknowledgement
+    /// — it is in distlogd's journal — and is sent again after a reconnect; this many bytes of messages may wait
+    /// (default 16 MiB). What exceeds it is given up, oldest first, and counted as dropped.</summary>
+    public long MaxUnacknowledgedBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>Which providers obey the central level rules. Default <see cref="LevelRuleScope.AllProviders"/>.</summary>
     public LevelRuleScope LevelRules { get; set; } = LevelRuleScope.AllProviders;
 

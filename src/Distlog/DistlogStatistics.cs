@@ -17,4 +17,11 @@ public sealed record DistlogStatistics(
     long Batches,
     long Truncated,
     long EncodingFailures,
-    int QueueDepth);
+    int QueueDepth)
+{
+    /// <summary>Records distlogd acknowledged (it holds them in its journal).</summary>
+    public long Acknowledged { get; init; }
+
+    /// <summary>Records sent again: distlogd restarted before acknowledging them, or their acknowledgement was late.</summary>
+    public long Resent { get; init; }
+}

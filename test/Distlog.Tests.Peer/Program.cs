@@ -6,6 +6,9 @@
 //   Distlog.Tests.Peer tasks ENDPOINT CONTROL           runs tasks X and Y side by side at Information (prints
 //       "X id", "Y id"); after "go" on stdin, X waits until Debug is on for it, then both log a Debug and an
 //       Information record and print the foreign ids they hand out ("FX id", "FY id")
+//   Distlog.Tests.Peer send ENDPOINT CONTROL COUNT RATE  with acknowledged delivery, logs COUNT records ("record N")
+//       at about RATE a second in one task, prints "sent" when the last log call returned, and exits once distlogd
+//       acknowledged them all (or 60 s passed)
 //   Distlog.Tests.Peer import2 ENDPOINT CONTROL ID...   at Information, imports each id and logs a Debug and an
 //       Information record in it
 // CONTROL is the session's endpoint, or off.
@@ -20,13 +23,13 @@ if (args.Length < 3)
 
 string mode = args[0];
 string endpoint = args[1];
-bool central = mode is "chatter" or "tasks" or "import2";
+bool central = mode is "chatter" or "tasks" or "import2" or "send";
 string service = mode == "chatter" ? args[3] : mode == "import2" ? "peer2" : "peer";
 using (var factory = LoggerFactory.Create(logging => logging
     .AddDistlog(endpoint, o =>
     {
         o.ServiceName = service;
-        o.FlushTimeout = TimeSpan.FromSeconds(30);
+        o.FlushTimeout = TimeSpan.FromSeconds(mode == "send" ? 60 : 30);
         o.ControlEndpoint = central ? args[2] : "off";
     })
     .SetMinimumLevel(central ? LogLevel.Information : LogLevel.Trace)))
@@ -64,6 +67,9 @@ using (var factory = LoggerFactory.Create(logging => logging
         case "tasks":
             Tasks(logger);
             break;
+        case "send":
+            Send(logger, int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+            break;
         case "import2":
             foreach (string id in args[3..])
             {
@@ -83,6 +89,25 @@ using (var factory = LoggerFactory.Create(logging => logging
 
 Console.WriteLine("peer done");
 return 0;
+
+static void Send(ILogger logger, int count, int rate)
+{
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    using (logger.BeginTask("send", new { count }))
+    {
+        for (int i = 0; i < count; i++)
+        {
+            logger.LogInformation("record {N}", i);
+            double due = (double)(i + 1) / rate;
+            if (clock.Elapsed.TotalSeconds < due)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(due - clock.Elapsed.TotalSeconds)); // pacing the log calls, not waiting on anything
+            }
+        }
+    }
+
+    Console.WriteLine("sent");
+}
 
 static void Chatter(ILoggerFactory factory)
 {

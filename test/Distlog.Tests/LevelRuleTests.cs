@@ -117,6 +117,7 @@ public sealed class LevelRuleTests : IDisposable
             .AddDistlog(endpoint, o =>
             {
                 o.ServiceName = "level-tests";
+                o.FlushTimeout = TimeSpan.FromSeconds(1); // this "daemon" never acknowledges: no use waiting for it
                 o.ControlEndpoint = _control;
                 o.LevelRules = scope;
             })).BuildServiceProvider();

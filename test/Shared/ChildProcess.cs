@@ -76,6 +76,7 @@ internal static class ChildProcess
     {
         private readonly Process _process;
         private readonly Task<string> _stderr;
+        private bool _disposed;
 
         internal Running(Process process)
         {
@@ -116,6 +117,12 @@ internal static class ChildProcess
 
         public void Dispose()
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);

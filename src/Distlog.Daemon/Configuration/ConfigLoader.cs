@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Distlog.Plugins;
 using Distlog.Protocol;
 using Distlog.Query;
+using Distlog.Daemon.Journal;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -15,7 +16,7 @@ namespace Distlog.Daemon.Configuration;
 /// </summary>
 internal static partial class ConfigLoader
 {
-    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "plugins"];
+    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "plugins"];
     private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
 
     /// <summary>The embedded defaults: listen on loopback port 5010, store to the SQLite file <c>logs/distlog.db</c>,
@@ -91,6 +92,9 @@ internal static partial class ConfigLoader
                     break;
                 }
 
+                case "journal":
+                    config = config with { Journal = ReadJournal(value, source, environment), JournalSet = true };
+                    break;
                 case "max_message_bytes":
                     config = config with { MaxMessageBytes = (int)Math.Min(int.MaxValue, Settings(source, value, key, environment).GetInt64(key, 0)) };
                     break;
@@ -132,15 +136,64 @@ internal static partial class ConfigLoader
             throw new PluginConfigurationException($"{source}: 'plugins' must name at least one plugin");
         }
 
+        // The rules file and the journal go beside the daemon's data: the folder of the first plugin that writes a
+        // file, else logs/.
+        string? data = config.Plugins.Select(p => p.DataPath).FirstOrDefault(p => p is not null);
+        string folder = data is null ? "logs" : Path.GetDirectoryName(Path.GetFullPath(data)) ?? "logs";
         if (!config.LevelsFileSet)
         {
-            // Beside the daemon's data: the folder of the first plugin that writes a file, else logs/.
-            string? data = config.Plugins.Select(p => p.DataPath).FirstOrDefault(p => p is not null);
-            string folder = data is null ? "logs" : Path.GetDirectoryName(Path.GetFullPath(data)) ?? "logs";
             config = config with { LevelsFile = Path.GetFullPath(Path.Combine(folder, "levels.json")) };
         }
 
+        if (!config.JournalSet)
+        {
+            config = config with { Journal = new JournalConfig(Path.GetFullPath(Path.Combine(folder, "journal")), JournalSync.Batch) };
+        }
+        else if (config.Journal is { Path: null } journal)
+        {
+            config = config with { Journal = journal with { Path = Path.GetFullPath(Path.Combine(folder, "journal")) } };
+        }
+
         return config;
+    }
+
+    /// <summary><c>journal: off</c>, or <c>journal: {path, sync: batch | 10ms | off}</c>.</summary>
+    private static JournalConfig? ReadJournal(YamlNode value, string source, Func<string, string?> environment)
+    {
+        if (value is YamlScalarNode { Value: "off" })
+        {
+            return null;
+        }
+
+        if (value is not YamlMappingNode mapping)
+        {
+            throw new PluginConfigurationException($"{source}:{Line(value)}: 'journal' must be off or a mapping with path and sync");
+        }
+
+        var values = new Dictionary<string, (string? Value, int Line)>(StringComparer.Ordinal);
+        foreach (var (keyNode, child) in mapping.Children)
+        {
+            string key = Key(keyNode, source);
+            if (key is not ("path" or "sync"))
+            {
+                throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown key 'journal: {key}' (known: path, sync)");
+            }
+
+            values[key] = child is YamlScalarNode scalar
+                ? (Scalar(scalar, source, environment), Line(keyNode))
+                : throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'journal: {key}' must be a single value");
+        }
+
+        var settings = new PluginSettings(source, Line(value), values);
+        var sync = settings.GetString("sync", "batch") switch
+        {
+            "batch" => JournalSync.Batch,
+            "10ms" => JournalSync.Interval,
+            "off" => JournalSync.Off,
+            var other => throw settings.Error("sync", $"'journal: sync' must be batch, 10ms or off, got '{other}'"),
+        };
+        string? path = settings.GetString("path");
+        return new JournalConfig(path is null ? null : Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."), sync);
     }
 
     private static List<string> ReadEndpoints(YamlNode value, string source, Func<string, string?> environment, string key)

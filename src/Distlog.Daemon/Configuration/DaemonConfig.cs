@@ -21,6 +21,13 @@ internal sealed record DaemonConfig
     /// <summary>Whether <c>levels_file</c> was given (else it goes beside the data).</summary>
     public bool LevelsFileSet { get; init; }
 
+    /// <summary>Where acknowledged messages are journaled before they are acknowledged; null = <c>journal: off</c>
+    /// (they are then acknowledged on receipt).</summary>
+    public JournalConfig? Journal { get; init; }
+
+    /// <summary>Whether <c>journal</c> was given (else it goes beside the data).</summary>
+    public bool JournalSet { get; init; }
+
     public int MaxMessageBytes { get; init; } = Protocol.MessageDecoder.DefaultMaxBodyBytes;
 
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromMinutes(1);

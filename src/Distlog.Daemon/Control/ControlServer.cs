@@ -134,6 +134,26 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
         return cleared.Count;
     });
 
+    /// <summary>Tells a client that distlogd holds these messages of it (its session's identity is its instance id).
+    /// Any thread.</summary>
+    public void Acknowledge(string instance, IReadOnlyList<long> sequences)
+    {
+        byte[] identity = System.Text.Encoding.ASCII.GetBytes(instance);
+        byte[] body = ControlMessage.Body(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("seqs");
+            foreach (long sequence in sequences)
+            {
+                w.WriteNumberValue(sequence);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+        _commands.Enqueue(() => Send(identity, ControlMessage.Ack, body));
+    }
+
     public void Dispose()
     {
         if (_poller.IsRunning)

@@ -33,6 +33,11 @@ internal sealed partial class PluginRunner : IDisposable
     private long _retries;
     private long _batches;
     private DateTimeOffset _lastDropReport; // receiving thread only
+
+    // The journal positions this plugin has reached (see Cursor).
+    private long _queuedPosition = -1;  // the last journaled record queued (receiving thread writes)
+    private long _offeredEnd;           // the end of the last journaled message offered (receiving thread writes)
+    private long _handledPosition = -1; // the last journaled record handled or counted failed (worker writes)
     private DateTimeOffset _lastUnavailableReport; // worker only
 
     public PluginRunner(PluginConfig config, IDistlogPlugin plugin, ILogger logger)
@@ -65,6 +70,38 @@ internal sealed partial class PluginRunner : IDisposable
 
     public void Start() => _worker = Task.Run(WorkAsync);
 
+    /// <summary>
+    /// Where this plugin must be handed the journal again after a crash: past every message it has seen whole when
+    /// nothing it took is still waiting, else from the message of the last record it handled (a store keyed by
+    /// <see cref="ReceivedRecord.DeliveryId"/> stores that message's records once). Any thread.
+    /// </summary>
+    public long Cursor
+    {
+        get
+        {
+            long offered = Volatile.Read(ref _offeredEnd);
+            long handled = Volatile.Read(ref _handledPosition);
+            return handled >= Volatile.Read(ref _queuedPosition) ? offered : Math.Max(handled, 0);
+        }
+    }
+
+    /// <summary>Starts the cursor where the journal left it for this plugin (before any record is offered).</summary>
+    public void StartAt(long cursor) => Volatile.Write(ref _offeredEnd, cursor);
+
+    /// <summary>Says that every journaled message before <paramref name="end"/> has been offered (receiving thread).</summary>
+    public void OfferedThrough(long end) => Volatile.Write(ref _offeredEnd, end);
+
+    /// <summary>Offers a record replayed from the journal at start: waits for room rather than dropping it.</summary>
+    public void Replay(ReceivedRecord record)
+    {
+        if (Wants(record))
+        {
+            Interlocked.Increment(ref _matched);
+            Volatile.Write(ref _queuedPosition, record.JournalPosition);
+            _queue.Writer.WriteAsync(record).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     public void Dispose() => _abort.Dispose();
 
     /// <summary>
@@ -75,27 +112,34 @@ internal sealed partial class PluginRunner : IDisposable
     /// </summary>
     public void Offer(ReceivedRecord record)
     {
-        bool wanted;
-        try
-        {
-            wanted = Config.Match.Matches(record) && Plugin.Match(record);
-        }
-        catch (Exception ex)
-        {
-            LogMatchFailed(_logger, Config.Name, ex);
-            wanted = false;
-        }
-
-        if (!wanted)
+        if (!Wants(record))
         {
             return;
         }
 
         Interlocked.Increment(ref _matched);
+        if (record.JournalPosition >= 0)
+        {
+            Volatile.Write(ref _queuedPosition, record.JournalPosition);
+        }
+
         _held.Add(record);
         if (_held.Count >= MaxHeld)
         {
             Release();
+        }
+    }
+
+    private bool Wants(ReceivedRecord record)
+    {
+        try
+        {
+            return Config.Match.Matches(record) && Plugin.Match(record);
+        }
+        catch (Exception ex)
+        {
+            LogMatchFailed(_logger, Config.Name, ex);
+            return false;
         }
     }
 
@@ -164,6 +208,12 @@ internal sealed partial class PluginRunner : IDisposable
                 }
 
                 await HandleAsync(batch).ConfigureAwait(false);
+                long last = batch.Max(r => r.JournalPosition);
+                if (last >= 0)
+                {
+                    Volatile.Write(ref _handledPosition, last);
+                }
+
                 batch.Clear();
             }
         }

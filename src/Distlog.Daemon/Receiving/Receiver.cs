@@ -20,6 +20,9 @@ internal sealed partial class Receiver : IDisposable
 {
     private static readonly TimeSpan s_reportInterval = TimeSpan.FromMinutes(1);
 
+    // How long an idle receiver waits while acknowledgements wait for the journal's group commit.
+    private static readonly TimeSpan s_commitWait = TimeSpan.FromMilliseconds(5);
+
     private readonly IReadOnlyList<string> _listen;
     private readonly int _maxBodyBytes;
     private readonly Action<ReceivedRecord> _deliver;
@@ -35,6 +38,8 @@ internal sealed partial class Receiver : IDisposable
     private long _records;
 
     private readonly IRecordCodec? _pickle;
+    private readonly Journal.Acknowledgements? _acks;
+    private DateTimeOffset _lastJournalReport; // receiving thread only
 
     /// <param name="listen">The endpoints to bind.</param>
     /// <param name="maxBodyBytes">The largest body accepted.</param>
@@ -43,8 +48,11 @@ internal sealed partial class Receiver : IDisposable
     /// when receiving stops): what <paramref name="deliver"/> gathered should go on then.</param>
     /// <param name="logger">Where rejections are reported.</param>
     /// <param name="acceptPickle">Whether pickle bodies are decoded (safely) instead of refused.</param>
-    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, Action endOfInput, ILogger logger, bool acceptPickle = false)
+    /// <param name="acks">Takes stamped messages (acknowledged delivery): journals them, drops those already had, and
+    /// acknowledges; null refuses them.</param>
+    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, Action endOfInput, ILogger logger, bool acceptPickle = false, Journal.Acknowledgements? acks = null)
     {
+        _acks = acks;
         _pickle = acceptPickle ? new PickleRecordCodec() : null;
         _listen = listen;
         _maxBodyBytes = maxBodyBytes;
@@ -125,6 +133,7 @@ internal sealed partial class Receiver : IDisposable
             }
 
             _endOfInput();
+            Commit();
             sockets.ForEach(s => s.Dispose());
         }
     }
@@ -143,7 +152,7 @@ internal sealed partial class Receiver : IDisposable
                 foreach (var socket in sockets)
                 {
                     // Drain what is there; the wait only applies when a socket is idle.
-                    while (TryReceiveMessage(socket, any ? TimeSpan.Zero : wait, ref msg, frames))
+                    while (TryReceiveMessage(socket, any ? TimeSpan.Zero : _acks?.HasPending == true ? s_commitWait : wait, ref msg, frames))
                     {
                         any = true;
                         Handle(frames);
@@ -165,6 +174,8 @@ internal sealed partial class Receiver : IDisposable
                 {
                     _endOfInput();
                 }
+
+                Commit();
             }
         }
         finally
@@ -200,9 +211,57 @@ internal sealed partial class Receiver : IDisposable
         }
     }
 
+    /// <summary>Acknowledges what the journal holds, as its sync policy says.</summary>
+    private void Commit()
+    {
+        try
+        {
+            _acks?.Commit(idle: true);
+        }
+        catch (IOException ex)
+        {
+            ReportJournal(ex);
+        }
+    }
+
+    private void ReportJournal(IOException ex)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (now - _lastJournalReport >= s_reportInterval)
+        {
+            _lastJournalReport = now;
+            LogJournalFailed(_logger, ex.Message, _acks!.JournalFailures);
+        }
+    }
+
     private void Handle(List<ReadOnlyMemory<byte>> frames)
     {
         Interlocked.Increment(ref _messages);
+        DeliveryStamp? stamp = null;
+        long position = -1;
+        if (frames.Count == 3 && _acks is null && DeliveryStamp.TryRead(frames[2].Span, out _))
+        {
+            frames.RemoveAt(2); // no sessions here (control: off): taken at most once, never acknowledged
+        }
+        else if (frames.Count == 3 && _acks is not null && DeliveryStamp.TryRead(frames[2].Span, out var read))
+        {
+            try
+            {
+                if (!_acks.TryAccept(read, frames, out position))
+                {
+                    return; // had already: acknowledged again, not delivered twice
+                }
+            }
+            catch (IOException ex)
+            {
+                ReportJournal(ex); // not acknowledged: its sender sends it again
+                return;
+            }
+
+            stamp = read;
+            frames.RemoveAt(2);
+        }
+
         ScannedMessage decoded;
         try
         {
@@ -238,9 +297,10 @@ internal sealed partial class Receiver : IDisposable
         {
             var entry = decoded.Records[i];
             Interlocked.Increment(ref _records);
+            string? id = stamp?.RecordId(i);
             _deliver(entry.Record is { } record
-                ? new ReceivedRecord(system, record, receivedAt) { Body = entry.Body, Encoding = topic.Encoding }
-                : new ReceivedRecord(system, entry.Summary, entry.Body, topic.Encoding, receivedAt));
+                ? new ReceivedRecord(system, record, receivedAt) { Body = entry.Body, Encoding = topic.Encoding, DeliveryId = id, JournalPosition = position }
+                : new ReceivedRecord(system, entry.Summary, entry.Body, topic.Encoding, receivedAt) { DeliveryId = id, JournalPosition = position });
         }
     }
 
@@ -259,6 +319,9 @@ internal sealed partial class Receiver : IDisposable
 
     [GeneratedRegex(@"^tcp://(?<host>[^:]+):(\*|0)$")]
     private static partial Regex RandomPort();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "the journal cannot be written ({Reason}): acknowledged messages are not taken, and their clients hold them and send them again [{Count} failures so far; reported at most once a minute]")]
+    private static partial void LogJournalFailed(ILogger logger, string reason, long count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "rejected a message ({Reason}): {Detail} [{Count} of this kind so far; reported at most once a minute]")]
     private static partial void LogRejected(ILogger logger, RejectReason reason, string detail, long count);

@@ -35,6 +35,7 @@ internal static class ControlMessage
     public const string Update = "UPDATE";
     public const string Pong = "PONG";
     public const string Who = "WHO";
+    public const string Ack = "ACK";
 
     /// <summary>Reads the frames of one message (the ROUTER's identity frame already taken off).</summary>
     /// <returns><see langword="false"/> with <paramref name="error"/> set for anything that is not a message of this protocol.</returns>

@@ -33,6 +33,7 @@ internal sealed class ControlSession : IDisposable
     private readonly LevelRuleState _state;
     private readonly Func<DistlogStatistics> _statistics;
     private readonly SelfLog _selfLog;
+    private readonly AckInbox _acks;
     private readonly TimeProvider _time;
     private readonly DealerSocket _socket = new();
     private readonly NetMQTimer _tick = new(s_tick);
@@ -49,15 +50,16 @@ internal sealed class ControlSession : IDisposable
     private List<LevelRule> _all = [];
     private long _lastHeard;
 
-    public ControlSession(string endpoint, DistlogOptions options, LevelRuleState state, Func<DistlogStatistics> statistics, SelfLog selfLog)
+    public ControlSession(string endpoint, DistlogOptions options, LevelRuleState state, Func<DistlogStatistics> statistics, SelfLog selfLog, AckInbox acks)
     {
+        _acks = acks;
         _endpoint = endpoint;
         _state = state;
         _statistics = statistics;
         _selfLog = selfLog;
         _time = options.TimeProvider ?? TimeProvider.System;
         char system = Topic.IsValidSystem(options.System) ? options.System : (char)Topic.SystemProduction;
-        _identity = new SessionIdentity(Guid.NewGuid().ToString("N"), RecordSender.ServiceName(options), ProcessInfo.Hostname,
+        _identity = new SessionIdentity(acks.Instance, RecordSender.ServiceName(options), ProcessInfo.Hostname,
             ProcessInfo.ProcessId, ProcessInfo.ProcessName, s_version, system);
         _socket.Options.Identity = System.Text.Encoding.ASCII.GetBytes(_identity.Instance);
         _socket.Options.Linger = TimeSpan.FromMilliseconds(100);
@@ -195,7 +197,13 @@ internal sealed class ControlSession : IDisposable
             switch (verb)
             {
                 case ControlMessage.Snapshot:
-                    _epoch = ControlMessage.String(body, "epoch") ?? throw new FormatException("a snapshot without an epoch");
+                    string epoch = ControlMessage.String(body, "epoch") ?? throw new FormatException("a snapshot without an epoch");
+                    if (epoch != _epoch)
+                    {
+                        _acks.Joined(); // a daemon new to this session: what it did not acknowledge goes again
+                    }
+
+                    _epoch = epoch;
                     _version = ControlMessage.Number(body, "version", -1);
                     _all = ControlMessage.ReadRules(body, now, relative: true);
                     Interlocked.Increment(ref _snapshots);
@@ -232,6 +240,9 @@ internal sealed class ControlSession : IDisposable
                     }
 
                     break;
+                case ControlMessage.Ack:
+                    _acks.Acknowledged(ReadSequences(body));
+                    break;
                 case ControlMessage.Who:
                     Resync(socket); // distlogd restarted and does not know this session
                     break;
@@ -244,6 +255,16 @@ internal sealed class ControlSession : IDisposable
         {
             Bad(ex.Message);
         }
+    }
+
+    private static long[] ReadSequences(JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("seqs", out var seqs) || seqs.ValueKind != JsonValueKind.Array || seqs.GetArrayLength() > 1_000_000)
+        {
+            throw new FormatException("an ACK without a 'seqs' array");
+        }
+
+        return seqs.EnumerateArray().Select(s => s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long n) ? n : throw new FormatException("an ACK with a sequence that is no number")).ToArray();
     }
 
     private void Apply(DateTimeOffset now) =>

@@ -5,9 +5,10 @@ namespace Distlog.Internal;
 /// <remarks>Used only by the sender thread, which creates it.</remarks>
 internal interface IRecordTransport : IDisposable
 {
-    /// <summary>Hands one message <c>[topic, body]</c> over without waiting.</summary>
+    /// <summary>Hands one message <c>[topic, body]</c>, or <c>[topic, body, stamp]</c> for acknowledged delivery, over
+    /// without waiting.</summary>
     /// <returns><see langword="false"/> when the transport cannot take it now (no peer, or its buffer is full).</returns>
-    bool TrySend(byte[] topic, byte[] body, int length);
+    bool TrySend(byte[] topic, byte[] body, int length, byte[]? stamp = null);
 
     /// <summary>Gives the transport at most <paramref name="linger"/> to deliver what it holds, then closes it.</summary>
     void Close(TimeSpan linger);

@@ -63,7 +63,7 @@ internal sealed partial class LibzmqPushTransport : IRecordTransport
     /// <summary>Whether libzmq can be loaded in this process (by its soname, <c>libzmq.so.5</c>, or <c>libzmq</c>).</summary>
     public static bool IsAvailable => Libzmq.Handle != 0;
 
-    public unsafe bool TrySend(byte[] topic, byte[] body, int length)
+    public unsafe bool TrySend(byte[] topic, byte[] body, int length, byte[]? stamp = null)
     {
         fixed (byte* topicBytes = topic)
         {
@@ -77,9 +77,20 @@ internal sealed partial class LibzmqPushTransport : IRecordTransport
 
         // Once the first frame is taken, ZeroMQ takes the whole message (the high-water mark is checked on the
         // first frame only); libzmq copies the body, so the buffer is the sender's again at once.
-        fixed (byte* bodyBytes = body)
+        SendRest(body, length, stamp is null ? DontWait : SendMore | DontWait);
+        if (stamp is not null)
         {
-            while (Libzmq.zmq_send(_socket, bodyBytes, (nuint)length, DontWait) < 0)
+            SendRest(stamp, stamp.Length, DontWait);
+        }
+
+        return true;
+    }
+
+    private unsafe void SendRest(byte[] frame, int length, int flags)
+    {
+        fixed (byte* bytes = frame)
+        {
+            while (Libzmq.zmq_send(_socket, bytes, (nuint)length, flags) < 0)
             {
                 int error = Libzmq.zmq_errno();
                 if (error != Libzmq.Interrupted)
@@ -88,8 +99,6 @@ internal sealed partial class LibzmqPushTransport : IRecordTransport
                 }
             }
         }
-
-        return true;
     }
 
     public void Close(TimeSpan linger)

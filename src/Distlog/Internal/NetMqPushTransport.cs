@@ -29,7 +29,7 @@ internal sealed class NetMqPushTransport : IRecordTransport
         }
     }
 
-    public bool TrySend(byte[] topic, byte[] body, int length)
+    public bool TrySend(byte[] topic, byte[] body, int length, byte[]? stamp = null)
     {
         if (!_socket.TrySendFrame(TimeSpan.Zero, topic, topic.Length, more: true))
         {
@@ -43,7 +43,12 @@ internal sealed class NetMqPushTransport : IRecordTransport
         Buffer.BlockCopy(body, 0, data, 0, length);
         var msg = default(Msg);
         msg.InitGC(data, length);
-        _socket.Send(ref msg, more: false);
+        _socket.Send(ref msg, more: stamp is not null);
+        if (stamp is not null)
+        {
+            _socket.SendFrame(stamp);
+        }
+
         return true;
     }
 

@@ -19,6 +19,10 @@ internal sealed class RecordSender : IDisposable
     private static readonly TimeSpan s_closeGrace = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan s_dropReportInterval = TimeSpan.FromSeconds(1);
 
+    // How long the sender holds the first records for its session to join, so that they too are acknowledged; past
+    // it (no distlogd, or one without sessions) records go at most once until a session joins.
+    private static readonly TimeSpan s_joinGrace = TimeSpan.FromSeconds(1);
+
     private readonly DistlogOptions _options;
     private readonly SelfLog _selfLog;
     private readonly Func<IRecordTransport> _transportFactory;
@@ -27,6 +31,7 @@ internal sealed class RecordSender : IDisposable
     private readonly byte[] _batchTopic;
     private readonly RecordQueue _queue;
     private readonly ManualResetEventSlim _stopRequested = new(false);
+    private readonly AckInbox? _acks;
     private readonly Thread _thread;
 
     // Shared counters (Interlocked).
@@ -40,6 +45,8 @@ internal sealed class RecordSender : IDisposable
     private long _dropped;
     private long _truncated;
     private long _encodingFailures;
+    private long _acknowledged;
+    private long _resent;
     private TaskCompletionSource _progress = NewProgress();
 
     // Sender thread only.
@@ -49,10 +56,19 @@ internal sealed class RecordSender : IDisposable
     private long _reportingDropped;
     private long _lastSendTimestamp;
     private long _lastDropReport;
+    private readonly UnackedWindow _window;
+    private long _sequence;
 
-    public RecordSender(DistlogOptions options, SelfLog selfLog, Func<IRecordTransport> transportFactory)
+    /// <param name="options">The provider's options.</param>
+    /// <param name="selfLog">Where trouble is reported.</param>
+    /// <param name="transportFactory">Makes the socket, on the sender thread.</param>
+    /// <param name="acks">With a session: every message is stamped, kept until distlogd acknowledges it, and sent
+    /// again after a reconnect; null: at most once.</param>
+    public RecordSender(DistlogOptions options, SelfLog selfLog, Func<IRecordTransport> transportFactory, AckInbox? acks = null)
     {
         _options = options;
+        _acks = acks;
+        _window = new UnackedWindow(Math.Max(64 * 1024, options.MaxUnacknowledgedBytes));
         _selfLog = selfLog;
         _transportFactory = transportFactory;
         _codec = options.Encoding == DistlogEncoding.MessagePack
@@ -81,7 +97,11 @@ internal sealed class RecordSender : IDisposable
         Interlocked.Read(ref _batches),
         Interlocked.Read(ref _truncated),
         Interlocked.Read(ref _encodingFailures),
-        _queue.Count);
+        _queue.Count)
+    {
+        Acknowledged = Interlocked.Read(ref _acknowledged),
+        Resent = Interlocked.Read(ref _resent),
+    };
 
     /// <summary>Queues a record, or drops and counts it when the queue is full. Called on the logging thread.</summary>
     public void Enqueue(PendingRecord entry)
@@ -195,6 +215,11 @@ internal sealed class RecordSender : IDisposable
             }
 
             DropQueued();
+            if (_window.Count > 0)
+            {
+                _selfLog.Report("unacknowledged", $"{_window.Count} messages sent were not acknowledged by distlogd before the provider stopped; they may be lost");
+            }
+
             SignalProgress();
         }
     }
@@ -202,13 +227,21 @@ internal sealed class RecordSender : IDisposable
     private void Loop(IRecordTransport? transport)
     {
         TimeSpan backoff = TimeSpan.FromMilliseconds(1);
+        long started = Stopwatch.GetTimestamp();
         int pendingRecords = 0; // records in _buffer not yet handed over (0: nothing pending)
         bool pendingIsBatch = false;
         bool pendingIsReport = false;
 
         while (true)
         {
+            ServiceAcknowledgements(transport);
             bool stopping = _queue.IsClosed;
+            if (_acks is { IsActive: false } && !stopping && pendingRecords == 0 && Stopwatch.GetElapsedTime(started) < s_joinGrace)
+            {
+                _acks.WaitActive(TimeSpan.FromMilliseconds(50)); // records wait in the queue meanwhile
+                continue;
+            }
+
             if (stopping && DateTimeOffset.UtcNow >= StopDeadline)
             {
                 if (pendingRecords > 0 && !pendingIsReport)
@@ -240,6 +273,12 @@ internal sealed class RecordSender : IDisposable
 
                 if (pendingRecords == 0)
                 {
+                    if (stopping && _window.Count > 0 && transport is not null)
+                    {
+                        _acks!.Wait(TimeSpan.FromMilliseconds(20)); // the last acknowledgements, until the deadline
+                        continue;
+                    }
+
                     if (stopping)
                     {
                         return;
@@ -261,11 +300,11 @@ internal sealed class RecordSender : IDisposable
             }
 
             bool sent;
+            byte[] topic = pendingIsBatch ? _batchTopic : _recordTopic;
+            byte[]? stamp = _acks is { IsActive: true } && !pendingIsReport ? new DeliveryStamp(_acks.Instance, _sequence + 1).ToArray() : null;
             try
             {
-                sent = pendingIsBatch
-                    ? transport.TrySend(_batchTopic, _buffer.Array, _buffer.Length)
-                    : transport.TrySend(_recordTopic, _buffer.Array, _buffer.Length);
+                sent = transport.TrySend(topic, _buffer.Array, _buffer.Length, stamp);
             }
             catch (Exception ex)
             {
@@ -296,6 +335,16 @@ internal sealed class RecordSender : IDisposable
 
             backoff = TimeSpan.FromMilliseconds(1);
             _lastSendTimestamp = Stopwatch.GetTimestamp();
+            if (stamp is not null)
+            {
+                int givenUp = _window.Add(++_sequence, topic, stamp, _buffer.Array.AsSpan(0, _buffer.Length), pendingRecords);
+                if (givenUp > 0)
+                {
+                    Interlocked.Add(ref _dropped, givenUp);
+                    _selfLog.Report("unacknowledged", $"distlogd has not acknowledged more than MaxUnacknowledgedBytes ({_options.MaxUnacknowledgedBytes}); the oldest {givenUp} records are given up and counted as dropped");
+                }
+            }
+
             Interlocked.Increment(ref _messages);
             if (pendingIsReport)
             {
@@ -315,6 +364,40 @@ internal sealed class RecordSender : IDisposable
             _buffer.Clear();
             _buffer.Trim(1024 * 1024);
             SignalProgress();
+        }
+    }
+
+    /// <summary>Forgets what distlogd acknowledged, and sends again what it may have lost (after it restarted, or
+    /// when an acknowledgement is late).</summary>
+    private void ServiceAcknowledgements(IRecordTransport? transport)
+    {
+        if (_acks is null)
+        {
+            return;
+        }
+
+        while (_acks.TryTake(out long[] sequences))
+        {
+            Interlocked.Add(ref _acknowledged, _window.Acknowledge(sequences));
+        }
+
+        if (_acks.TakeJoined())
+        {
+            _window.ResendAll();
+        }
+
+        if (transport is not null && _window.Count > 0)
+        {
+            _window.Resend(entry =>
+            {
+                if (!transport.TrySend(entry.Topic, entry.Body, entry.Body.Length, entry.Stamp))
+                {
+                    return false;
+                }
+
+                Interlocked.Add(ref _resent, entry.Records);
+                return true;
+            });
         }
     }
 

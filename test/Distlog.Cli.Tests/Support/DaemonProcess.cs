@@ -44,7 +44,14 @@ internal sealed partial class DaemonProcess : IDisposable
         var process = ChildProcess.Start(ChildProcess.ProjectDll("src/Distlog.Daemon", "distlogd"), "--config", config);
         try
         {
-            return new DaemonProcess(folder, process, process.ReadLine());
+            // Its log (a replayed journal, say) may come before the summary.
+            string line = process.ReadLine();
+            for (int skipped = 0; !line.StartsWith("distlogd: listening", StringComparison.Ordinal) && skipped < 20; skipped++)
+            {
+                line = process.ReadLine();
+            }
+
+            return new DaemonProcess(folder, process, line);
         }
         catch
         {

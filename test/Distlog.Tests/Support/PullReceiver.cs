@@ -156,6 +156,13 @@ internal sealed class PullReceiver : IDisposable
         foreach (var frames in _frames.GetConsumingEnumerable())
         {
             Interlocked.Increment(ref _messages);
+            if (frames.Count == 3 && DeliveryStamp.TryRead(frames[2], out var stamp))
+            {
+                // An acknowledged message (the client has a session elsewhere): the records, as distlogd takes them.
+                frames.RemoveAt(2);
+                Stamps.Add(stamp);
+            }
+
             var decoded = MessageDecoder.Decode(frames);
             if (decoded.Topic is { Kind: Topic.KindBatch })
             {
@@ -173,6 +180,9 @@ internal sealed class PullReceiver : IDisposable
             }
         }
     }
+
+    /// <summary>The stamps of the acknowledged messages received.</summary>
+    internal System.Collections.Concurrent.ConcurrentBag<DeliveryStamp> Stamps { get; } = [];
 
     public sealed record Received(Topic Topic, LogRecord Record);
 }

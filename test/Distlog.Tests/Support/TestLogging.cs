@@ -14,6 +14,7 @@ internal sealed class TestLogging : IDisposable
             ServiceName = "tests",
             FlushTimeout = TimeSpan.FromSeconds(30),
             SelfLog = line => _selfLog.Enqueue(line),
+            ControlEndpoint = "off", // a bare PULL socket plays distlogd: no session
         };
         configure?.Invoke(options);
         Provider = new DistlogLoggerProvider(options);

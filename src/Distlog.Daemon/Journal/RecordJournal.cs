@@ -1,0 +1,210 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Hashing;
+
+namespace Distlog.Daemon.Journal;
+
+/// <summary>
+/// distlogd's journal: every acknowledged message, as received, appended to segment files before it is
+/// acknowledged, so that what was acknowledged survives a crash and is handed to the plugins again from their
+/// cursors when distlogd starts.
+/// </summary>
+/// <remarks>
+/// <para>A segment is <c>journal-NNNNNNNN.seg</c>; an entry is <c>[length u32][crc32 u32][payload]</c> (little
+/// endian), the payload <c>[frame count u8]([frame length u32][frame])…</c>. A position is
+/// <c>segment × 2^40 + offset</c>: positions grow with every entry, across segments.</para>
+/// <para>Owned by the receiving thread (appends, flushes); <see cref="Replay"/> runs before it starts.</para>
+/// </remarks>
+internal sealed class RecordJournal : IDisposable
+{
+    /// <summary>Positions per segment: a segment never grows past this many bytes.</summary>
+    public const long SegmentSpan = 1L << 40;
+
+    private const int HeaderBytes = 8;
+    private const int MaxEntryBytes = 256 * 1024 * 1024;
+    private readonly string _folder;
+    private readonly long _segmentBytes;
+    private FileStream? _file;
+    private long _segment;
+    private long _offset;
+
+    /// <param name="folder">Where the segments are (made when missing).</param>
+    /// <param name="segmentBytes">The size at which a new segment starts.</param>
+    public RecordJournal(string folder, long segmentBytes = 64L * 1024 * 1024)
+    {
+        _folder = folder;
+        _segmentBytes = segmentBytes;
+        Directory.CreateDirectory(folder);
+    }
+
+    /// <summary>Where the next entry goes.</summary>
+    public long EndPosition => (_segment * SegmentSpan) + _offset;
+
+    /// <summary>Bytes in the journal's segments now.</summary>
+    public long SizeBytes => Segments().Sum(s => new FileInfo(s.Path).Length);
+
+    /// <summary>
+    /// Reads every entry kept, in order, and opens the last segment for appending. A torn or damaged tail (a crash
+    /// in the middle of a write) is cut back to the last whole entry.
+    /// </summary>
+    /// <param name="entry">Called with each entry's position and frames.</param>
+    /// <returns>A line for the log when a tail was cut, else null.</returns>
+    public string? Replay(Action<long, IReadOnlyList<ReadOnlyMemory<byte>>> entry)
+    {
+        string? problem = null;
+        var segments = Segments();
+        for (int i = 0; i < segments.Count; i++)
+        {
+            var (number, path) = segments[i];
+            byte[] bytes = File.ReadAllBytes(path);
+            long offset = 0;
+            while (offset < bytes.Length)
+            {
+                if (!TryRead(bytes, offset, out int length, out var frames))
+                {
+                    problem = string.Create(CultureInfo.InvariantCulture,
+                        $"journal {path}: the entry at byte {offset} is torn or damaged (a crash while writing it); the {bytes.Length - offset} bytes from there were never acknowledged and are cut");
+                    using (var cut = new FileStream(path, FileMode.Open, FileAccess.Write))
+                    {
+                        cut.SetLength(offset);
+                    }
+
+                    break;
+                }
+
+                long position = (number * SegmentSpan) + offset;
+                entry(position, frames);
+                offset += HeaderBytes + length;
+            }
+
+            if (i == segments.Count - 1)
+            {
+                _segment = number;
+                _offset = offset;
+            }
+        }
+
+        OpenSegment(_segment, _offset);
+        return problem;
+    }
+
+    /// <summary>Appends one message; its position. Written to the file's buffer; <see cref="Flush"/> makes it durable.</summary>
+    /// <remarks><see cref="Replay"/> first: it opens the journal where it ends.</remarks>
+    public long Append(IReadOnlyList<ReadOnlyMemory<byte>> frames)
+    {
+        if (_file is null)
+        {
+            throw new InvalidOperationException("the journal is appended to only after Replay");
+        }
+
+        int length = 1 + frames.Sum(f => 4 + f.Length);
+        if (_offset > 0 && _offset + HeaderBytes + length > _segmentBytes)
+        {
+            _file!.Flush(flushToDisk: true);
+            _file.Dispose();
+            OpenSegment(_segment + 1, 0);
+        }
+
+        byte[] entry = new byte[HeaderBytes + length];
+        var payload = entry.AsSpan(HeaderBytes);
+        payload[0] = (byte)frames.Count;
+        int at = 1;
+        foreach (var frame in frames)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(payload[at..], frame.Length);
+            frame.Span.CopyTo(payload[(at + 4)..]);
+            at += 4 + frame.Length;
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(entry, length);
+        BinaryPrimitives.WriteUInt32LittleEndian(entry.AsSpan(4), Crc32.HashToUInt32(payload));
+        long position = EndPosition;
+        _file!.Write(entry);
+        _offset += entry.Length;
+        return position;
+    }
+
+    /// <summary>Hands what was appended to the kernel, and with <paramref name="toDisk"/> waits until it is on disk.</summary>
+    /// <exception cref="IOException">The disk is full or failing: nothing after the last flush may be acknowledged.</exception>
+    public void Flush(bool toDisk) => _file?.Flush(flushToDisk: toDisk);
+
+    /// <summary>Deletes the segments that end at or before <paramref name="position"/> (every plugin has passed them),
+    /// never the one being written.</summary>
+    public void DeleteBefore(long position)
+    {
+        foreach (var (number, path) in Segments())
+        {
+            if (number < _segment && number < position / SegmentSpan)
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _file?.Flush(flushToDisk: true);
+        _file?.Dispose();
+        _file = null;
+    }
+
+    private void OpenSegment(long number, long offset)
+    {
+        _segment = number;
+        _offset = offset;
+        _file = new FileStream(Path.Combine(_folder, Name(number)), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 64 * 1024);
+        _file.Position = offset;
+    }
+
+    private static string Name(long number) => string.Create(CultureInfo.InvariantCulture, $"journal-{number:D8}.seg");
+
+    private List<(long Number, string Path)> Segments() =>
+        Directory.EnumerateFiles(_folder, "journal-*.seg")
+            .Select(p => (Number: long.TryParse(Path.GetFileName(p)[8..^4], NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : -1, Path: p))
+            .Where(s => s.Number >= 0)
+            .OrderBy(s => s.Number)
+            .ToList();
+
+    private static bool TryRead(byte[] bytes, long offset, out int length, out List<ReadOnlyMemory<byte>> frames)
+    {
+        frames = [];
+        length = 0;
+        if (bytes.Length - offset < HeaderBytes)
+        {
+            return false;
+        }
+
+        length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan((int)offset));
+        if (length < 1 || length > MaxEntryBytes || bytes.Length - offset - HeaderBytes < length)
+        {
+            return false;
+        }
+
+        var payload = new ReadOnlyMemory<byte>(bytes, (int)offset + HeaderBytes, length);
+        if (Crc32.HashToUInt32(payload.Span) != BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)offset + 4)))
+        {
+            return false;
+        }
+
+        int count = payload.Span[0];
+        int at = 1;
+        for (int i = 0; i < count; i++)
+        {
+            if (length - at < 4)
+            {
+                return false;
+            }
+
+            int frame = BinaryPrimitives.ReadInt32LittleEndian(payload.Span[at..]);
+            if (frame < 0 || length - at - 4 < frame)
+            {
+                return false;
+            }
+
+            frames.Add(payload.Slice(at + 4, frame));
+            at += 4 + frame;
+        }
+
+        return at == length;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+
+namespace Distlog.Internal;
+
+/// <summary>
+/// The messages sent but not yet acknowledged by distlogd, oldest first, bounded in bytes: what does not fit is
+/// given up, oldest first, and its records counted as dropped. They go again after a reconnect, or when their
+/// acknowledgement is late.
+/// </summary>
+/// <remarks>Sender thread only.</remarks>
+internal sealed class UnackedWindow(long maxBytes)
+{
+    /// <summary>How long a message may wait for its acknowledgement before it is sent again.</summary>
+    public static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly LinkedList<Entry> _order = new();
+    private readonly Dictionary<long, LinkedListNode<Entry>> _bySequence = [];
+
+    public int Count => _order.Count;
+
+    public long Bytes { get; private set; }
+
+    /// <summary>Keeps a message just sent; the records of the oldest messages given up to stay within bounds.</summary>
+    public int Add(long sequence, byte[] topic, byte[] stamp, ReadOnlySpan<byte> body, int records)
+    {
+        var entry = new Entry(sequence, topic, stamp, body.ToArray(), records) { SentAt = Stopwatch.GetTimestamp() };
+        _bySequence[sequence] = _order.AddLast(entry);
+        Bytes += entry.Body.Length;
+        int givenUp = 0;
+        while (Bytes > maxBytes && _order.First is { } oldest && oldest != _order.Last)
+        {
+            givenUp += oldest.Value.Records;
+            Remove(oldest);
+        }
+
+        return givenUp;
+    }
+
+    /// <summary>Forgets the messages distlogd acknowledged; how many records they held.</summary>
+    public int Acknowledge(long[] sequences)
+    {
+        int records = 0;
+        foreach (long sequence in sequences)
+        {
+            if (_bySequence.TryGetValue(sequence, out var node))
+            {
+                records += node.Value.Records;
+                Remove(node);
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>Makes every message due to be sent again (distlogd restarted).</summary>
+    public void ResendAll()
+    {
+        foreach (var entry in _order)
+        {
+            entry.SentAt = 0;
+        }
+    }
+
+    /// <summary>Sends again, oldest first, the messages whose acknowledgement is late (or all after <see cref="ResendAll"/>),
+    /// until <paramref name="send"/> cannot take one.</summary>
+    public void Resend(Func<Entry, bool> send)
+    {
+        long due = Stopwatch.GetTimestamp() - (long)(AckTimeout.TotalSeconds * Stopwatch.Frequency);
+        foreach (var entry in _order)
+        {
+            if (entry.SentAt > due)
+            {
+                continue;
+            }
+
+            if (!send(entry))
+            {
+                return;
+            }
+
+            entry.SentAt = Stopwatch.GetTimestamp();
+        }
+    }
+
+    private void Remove(LinkedListNode<Entry> node)
+    {
+        _order.Remove(node);
+        _bySequence.Remove(node.Value.Sequence);
+        Bytes -= node.Value.Body.Length;
+    }
+
+    /// <summary>One message kept for sending again.</summary>
+    internal sealed record Entry(long Sequence, byte[] Topic, byte[] Stamp, byte[] Body, int Records)
+    {
+        public long SentAt { get; set; }
+    }
+}

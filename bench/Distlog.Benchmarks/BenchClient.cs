@@ -10,7 +10,8 @@ namespace Distlog.Benchmarks;
 /// is sized to keep bursts whole.</remarks>
 internal static class BenchClient
 {
-    public static DistlogLoggerProvider Lossless(string endpoint, int batchBytes, DistlogEncoding encoding, DistlogTransport transport = DistlogTransport.NetMQ) => new(new DistlogOptions
+    /// <param name="control">The daemon's session endpoint (acknowledged delivery), or <c>off</c> (at most once).</param>
+    public static DistlogLoggerProvider Lossless(string endpoint, int batchBytes, DistlogEncoding encoding, DistlogTransport transport = DistlogTransport.NetMQ, string control = "off") => new(new DistlogOptions
     {
         Endpoint = endpoint,
         Transport = transport,
@@ -21,7 +22,7 @@ internal static class BenchClient
         BlockTimeout = TimeSpan.FromSeconds(30),
         SendHighWatermark = 1000,
         SelfLog = null,
-        ControlEndpoint = "off", // the harnesses measure the at-most-once path against its peers
+        ControlEndpoint = control,
     });
 
     /// <summary>Logs <paramref name="records"/> records: a task's enter and exit and the structured records between.</summary>

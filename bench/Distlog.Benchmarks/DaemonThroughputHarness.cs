@@ -42,6 +42,7 @@ internal static class DaemonThroughputHarness
             ("pre-encoded batches (PUSH) → distlogd → file, JSON", RawDistlogd),
             ("client → distlogd → file, one record per message, JSON", n => Distlogd(n, 0, DistlogEncoding.Json)),
             ("client → distlogd → file, batched, JSON", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json)),
+            ("client → distlogd → file, batched, JSON, acknowledged (journal, sync: 10ms)", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json)),
             ("client → distlogd → file, batched, MessagePack", n => Distlogd(n, 32 * 1024, DistlogEncoding.MessagePack)),
             ("client, libzmq transport → distlogd → file, one record per message, JSON", n => Distlogd(n, 0, DistlogEncoding.Json, DistlogTransport.Libzmq)),
             ("client, libzmq transport → distlogd → file, batched, JSON", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json, DistlogTransport.Libzmq)),
@@ -55,7 +56,7 @@ internal static class DaemonThroughputHarness
         // A case through distlogd keeps one daemon process for all its rounds, as a running daemon would be. The
         // first round runs the code before the JIT has optimised it (a long-running daemon and client do not), so
         // every case has a warm-up round first.
-        var daemons = cases.Select(c => c.Name.Contains("distlogd", StringComparison.Ordinal) ? DaemonProcess.Start() : null).ToList();
+        var daemons = cases.Select(c => c.Name.Contains("distlogd", StringComparison.Ordinal) ? DaemonProcess.Start(acknowledged: c.Name.Contains("acknowledged", StringComparison.Ordinal)) : null).ToList();
         try
         {
             var warmups = new List<Measured>();
@@ -166,7 +167,7 @@ internal static class DaemonThroughputHarness
     private static Measured Distlogd(int records, int batchBytes, DistlogEncoding encoding, DistlogTransport transport = DistlogTransport.NetMQ) =>
         ThroughDaemon(records, endpoint =>
         {
-            var provider = BenchClient.Lossless(endpoint, batchBytes, encoding, transport);
+            var provider = BenchClient.Lossless(endpoint, batchBytes, encoding, transport, s_daemon?.Control ?? "off");
             BenchClient.LogTask(provider, records, "daemon-throughput");
             return provider;
         });
@@ -231,21 +232,26 @@ internal static class DaemonThroughputHarness
         private readonly string _dir;
         private readonly string _stats;
 
-        private DaemonProcess(Process process, string dir, string endpoint, string stats)
+        private DaemonProcess(Process process, string dir, string endpoint, string stats, string? control)
         {
             _process = process;
             _dir = dir;
             Endpoint = endpoint;
             _stats = stats;
+            Control = control;
         }
 
         public string Endpoint { get; }
+
+        /// <summary>The sessions' endpoint, for a daemon that acknowledges; null otherwise.</summary>
+        public string? Control { get; }
 
         public Process Process => _process;
 
         public long FileLength => new FileInfo(Path.Combine(_dir, "out.jsonl")) is { Exists: true } file ? file.Length : 0;
 
-        public static DaemonProcess Start()
+        /// <param name="acknowledged">Sessions and a journal synced every 10 ms, so clients get acknowledgements.</param>
+        public static DaemonProcess Start(bool acknowledged)
         {
             string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
             string config = Path.Combine(dir, "distlogd.yaml");
@@ -256,7 +262,7 @@ internal static class DaemonThroughputHarness
                 stats_interval: 0s
                 stats_endpoint: tcp://127.0.0.1:*
                 viewer: off
-                control: off
+                {(acknowledged ? $"control: tcp://127.0.0.1:*\njournal:\n  path: {dir}/journal\n  sync: 10ms" : "control: off")}
                 plugins:
                   - type: file
                     path: {dir}/out.jsonl
@@ -289,7 +295,8 @@ internal static class DaemonThroughputHarness
 
             return new DaemonProcess(process, dir,
                 Regex.Match(summary!, @"listening on (\S+?);").Groups[1].Value,
-                Regex.Match(summary!, @"--endpoint (\S+)").Groups[1].Value);
+                Regex.Match(summary!, @"--endpoint (\S+)").Groups[1].Value,
+                acknowledged ? Regex.Match(summary!, @"sessions and level rules on (\S+?);").Groups[1].Value : null);
         }
 
         /// <summary>How many records the file plugin has handled (-1 when the daemon did not answer).</summary>

@@ -24,6 +24,7 @@ internal sealed class RecordJournal : IDisposable
     private const int MaxEntryBytes = 256 * 1024 * 1024;
     private readonly string _folder;
     private readonly long _segmentBytes;
+    private readonly Crc32 _crc = new();
     private FileStream? _file;
     private long _segment;
     private long _offset;
@@ -105,23 +106,57 @@ internal sealed class RecordJournal : IDisposable
             OpenSegment(_segment + 1, 0);
         }
 
-        byte[] entry = new byte[HeaderBytes + length];
-        var payload = entry.AsSpan(HeaderBytes);
-        payload[0] = (byte)frames.Count;
-        int at = 1;
+        // The checksum is taken over the payload as it is written: no copy of the message is made for it.
+        Span<byte> number = stackalloc byte[4];
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        _crc.Reset();
+        number[0] = (byte)frames.Count;
+        _crc.Append(number[..1]);
         foreach (var frame in frames)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(payload[at..], frame.Length);
-            frame.Span.CopyTo(payload[(at + 4)..]);
-            at += 4 + frame.Length;
+            BinaryPrimitives.WriteInt32LittleEndian(number, frame.Length);
+            _crc.Append(number);
+            _crc.Append(frame.Span);
         }
 
-        BinaryPrimitives.WriteInt32LittleEndian(entry, length);
-        BinaryPrimitives.WriteUInt32LittleEndian(entry.AsSpan(4), Crc32.HashToUInt32(payload));
+        BinaryPrimitives.WriteInt32LittleEndian(header, length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], _crc.GetCurrentHashAsUInt32());
         long position = EndPosition;
-        _file!.Write(entry);
-        _offset += entry.Length;
+        try
+        {
+            WriteEntry(header, frames);
+        }
+        catch (IOException)
+        {
+            // Disk full, say: the entry must not stay half written in front of the next one.
+            try
+            {
+                _file.SetLength(_offset);
+                _file.Position = _offset;
+            }
+            catch (IOException)
+            {
+            }
+
+            throw;
+        }
+
+        _offset += HeaderBytes + length;
         return position;
+    }
+
+    private void WriteEntry(ReadOnlySpan<byte> header, IReadOnlyList<ReadOnlyMemory<byte>> frames)
+    {
+        Span<byte> number = stackalloc byte[4];
+        _file!.Write(header);
+        number[0] = (byte)frames.Count;
+        _file.Write(number[..1]);
+        foreach (var frame in frames)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(number, frame.Length);
+            _file.Write(number);
+            _file.Write(frame.Span);
+        }
     }
 
     /// <summary>Hands what was appended to the kernel, and with <paramref name="toDisk"/> waits until it is on disk.</summary>

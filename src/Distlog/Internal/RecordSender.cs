@@ -58,6 +58,7 @@ internal sealed class RecordSender : IDisposable
     private long _lastDropReport;
     private readonly UnackedWindow _window;
     private long _sequence;
+    private byte[]? _pendingCopy; // the copy of a stamped message not yet taken by the transport
 
     /// <param name="options">The provider's options.</param>
     /// <param name="selfLog">Where trouble is reported.</param>
@@ -255,6 +256,7 @@ internal sealed class RecordSender : IDisposable
 
             if (pendingRecords == 0)
             {
+                _pendingCopy = null; // a new message comes
                 // The drop report goes out at the first lull, or every second while the overload lasts.
                 pendingIsReport = false;
                 if (transport is not null && Interlocked.Read(ref _dropped) > _droppedReported &&
@@ -301,10 +303,18 @@ internal sealed class RecordSender : IDisposable
 
             bool sent;
             byte[] topic = pendingIsBatch ? _batchTopic : _recordTopic;
-            byte[]? stamp = _acks is { IsActive: true } && !pendingIsReport ? new DeliveryStamp(_acks.Instance, _sequence + 1).ToArray() : null;
+            byte[]? stamp = null;
+            byte[] body = _buffer.Array;
+            if (_acks is { IsActive: true } && !pendingIsReport)
+            {
+                // A message kept until acknowledged gets an array of its own, which the transport may keep too.
+                stamp = new DeliveryStamp(_acks.Instance, _sequence + 1).ToArray();
+                body = _pendingCopy ??= _buffer.WrittenSpan.ToArray(); // made once, however often the send is tried
+            }
+
             try
             {
-                sent = transport.TrySend(topic, _buffer.Array, _buffer.Length, stamp);
+                sent = transport.TrySend(topic, body, _buffer.Length, stamp);
             }
             catch (Exception ex)
             {
@@ -337,7 +347,8 @@ internal sealed class RecordSender : IDisposable
             _lastSendTimestamp = Stopwatch.GetTimestamp();
             if (stamp is not null)
             {
-                int givenUp = _window.Add(++_sequence, topic, stamp, _buffer.Array.AsSpan(0, _buffer.Length), pendingRecords);
+                int givenUp = _window.Add(++_sequence, topic, stamp, body, pendingRecords);
+                _pendingCopy = null;
                 if (givenUp > 0)
                 {
                     Interlocked.Add(ref _dropped, givenUp);

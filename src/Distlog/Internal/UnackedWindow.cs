@@ -20,10 +20,10 @@ internal sealed class UnackedWindow(long maxBytes)
 
     public long Bytes { get; private set; }
 
-    /// <summary>Keeps a message just sent; the records of the oldest messages given up to stay within bounds.</summary>
-    public int Add(long sequence, byte[] topic, byte[] stamp, ReadOnlySpan<byte> body, int records)
+    /// <summary>Keeps a message just sent (its body, an array of its own, never written again); the records of the oldest messages given up to stay within bounds.</summary>
+    public int Add(long sequence, byte[] topic, byte[] stamp, byte[] body, int records)
     {
-        var entry = new Entry(sequence, topic, stamp, body.ToArray(), records) { SentAt = Stopwatch.GetTimestamp() };
+        var entry = new Entry(sequence, topic, stamp, body, records) { SentAt = Stopwatch.GetTimestamp() };
         _bySequence[sequence] = _order.AddLast(entry);
         Bytes += entry.Body.Length;
         int givenUp = 0;

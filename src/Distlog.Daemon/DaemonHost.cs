@@ -41,7 +41,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
                 string name = pluginConfig.Name;
                 pluginConfig.Settings.Report = message => LogPluginReport(_logger, name, message);
                 var plugin = PluginFactory.Create(pluginConfig, extraPluginTypes);
-                _runners.Add(new PluginRunner(pluginConfig, plugin, _logger));
+                _runners.Add(new PluginRunner(pluginConfig, plugin, _logger, ReadJournal));
             }
 
             if (config.Viewer is not null)
@@ -231,30 +231,16 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         var cursors = Journal.CursorFile.Read(Path.Combine(folder, "cursors.json"));
         var starts = _runners.Select(r => cursors.TryGetValue(r.Config.Name, out long c) ? c : long.MaxValue).ToArray();
         long replayed = 0;
-        var frames = new List<ReadOnlyMemory<byte>>(2);
         string? problem = _journal!.Replay((position, entry) =>
         {
             _acks!.Remember(entry);
-            if (entry.Count != 3 || !starts.Any(s => s <= position) || !Protocol.DeliveryStamp.TryRead(entry[2].Span, out var stamp))
+            if (!starts.Any(s => s <= position))
             {
                 return;
             }
 
-            frames.Clear();
-            frames.Add(entry[0]);
-            frames.Add(entry[1]);
-            var scanned = Protocol.MessageDecoder.Scan(frames, _config.MaxMessageBytes, null);
-            if (scanned.Topic is not { } topic)
+            foreach (var record in RecordsOf(position, entry))
             {
-                return;
-            }
-
-            for (int i = 0; i < scanned.Records.Count; i++)
-            {
-                var e = scanned.Records[i];
-                var record = e.Record is { } r
-                    ? new ReceivedRecord((char)topic.System, r, DateTimeOffset.UtcNow) { Body = e.Body, Encoding = topic.Encoding, DeliveryId = stamp.RecordId(i), JournalPosition = position }
-                    : new ReceivedRecord((char)topic.System, e.Summary, e.Body, topic.Encoding, DateTimeOffset.UtcNow) { DeliveryId = stamp.RecordId(i), JournalPosition = position };
                 for (int p = 0; p < _runners.Count; p++)
                 {
                     if (starts[p] <= position)
@@ -282,6 +268,37 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             LogReplayed(_logger, replayed, folder);
         }
     }
+
+    /// <summary>The records of a journaled message, as the receiver handed them out.</summary>
+    private List<ReceivedRecord> RecordsOf(long position, IReadOnlyList<ReadOnlyMemory<byte>> entry)
+    {
+        var records = new List<ReceivedRecord>();
+        if (entry.Count != 3 || !Protocol.DeliveryStamp.TryRead(entry[2].Span, out var stamp))
+        {
+            return records;
+        }
+
+        var scanned = Protocol.MessageDecoder.Scan([entry[0], entry[1]], _config.MaxMessageBytes, null);
+        if (scanned.Topic is not { } topic)
+        {
+            return records;
+        }
+
+        for (int i = 0; i < scanned.Records.Count; i++)
+        {
+            var e = scanned.Records[i];
+            records.Add(e.Record is { } r
+                ? new ReceivedRecord((char)topic.System, r, DateTimeOffset.UtcNow) { Body = e.Body, Encoding = topic.Encoding, DeliveryId = stamp.RecordId(i), JournalPosition = position }
+                : new ReceivedRecord((char)topic.System, e.Summary, e.Body, topic.Encoding, DateTimeOffset.UtcNow) { DeliveryId = stamp.RecordId(i), JournalPosition = position });
+        }
+
+        return records;
+    }
+
+    /// <summary>For a plugin that fell behind: the journal's records from <paramref name="from"/> (a few hundred
+    /// messages at most); the position after them.</summary>
+    private long ReadJournal(long from, List<ReceivedRecord> into) =>
+        _journal?.Read(from, 256, (position, entry) => into.AddRange(RecordsOf(position, entry))) ?? from;
 
     /// <summary>Keeps every plugin's cursor, and deletes the segments all of them have passed (timer, and at stop).</summary>
     private void SaveCursors()

@@ -65,7 +65,7 @@ internal sealed partial class StatsServer : IDisposable
         plugins = s.Plugins.Select(p => new
         {
             name = p.Name, type = p.Type, matched = p.Matched, handled = p.Handled, failed = p.Failed,
-            dropped = p.Dropped, retries = p.Retries, queue = p.QueueDepth, batches = p.Batches,
+            dropped = p.Dropped, retries = p.Retries, queue = p.QueueDepth, batches = p.Batches, fell_behind = p.FellBehind,
         }),
     });
 

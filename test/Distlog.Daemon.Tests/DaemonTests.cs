@@ -196,6 +196,37 @@ public class DaemonTests
     }
 
     [Fact]
+    public async Task APluginSlowerThanTheReceiver_FallsBehindOnTheJournal_AndCatchesUp_DroppingNothing()
+    {
+        var gate = new SemaphoreSlim(0);
+        var collected = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var plugins = new Dictionary<string, Func<PluginSettings, IDistlogPlugin>> { ["gated"] = _ => new CollectingPlugin(gate, collected) };
+        await using var daemon = await RunningDaemon.StartAsync("  - type: gated\n    queue: 100\n    batch: 50\n", plugins);
+        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint, o =>
+        {
+            o.ControlEndpoint = daemon.Host.Control!.Endpoints[0]; // acknowledged, so the records are journaled
+            o.FlushTimeout = TimeSpan.FromSeconds(30);
+        })))
+        {
+            var logger = factory.CreateLogger("load");
+            for (int i = 0; i < 20_000; i++)
+            {
+                logger.LogInformation("record {I}", i);
+            }
+        }
+
+        // All acknowledged (the client waited for that), while the plugin still holds its first batch.
+        daemon.WaitForFileRecords(20_000);
+        var held = daemon.Host.Statistics.Plugins.Single(p => p.Name == "gated");
+        Assert.True(held.FellBehind >= 1, $"the plugin never fell behind: {held}");
+        gate.Release(int.MaxValue / 2);
+        Wait.Until(() => collected.Count >= 20_000, () => $"the plugin to catch up: {collected.Count} of 20000, {daemon.Host.Statistics.Plugins.Single(p => p.Name == "gated")}");
+        var stats = daemon.Host.Statistics.Plugins.Single(p => p.Name == "gated");
+        Assert.Equal(0, stats.Dropped + stats.Failed);
+        Assert.Equal(Enumerable.Range(0, 20_000).Select(i => $"record {i}").ToHashSet(), collected.Where(m => m.StartsWith("record ", StringComparison.Ordinal)).ToHashSet());
+    }
+
+    [Fact]
     public async Task CleanStopUnderLoad_LosesNothingThatWasReceived()
     {
         var daemon = await RunningDaemon.StartAsync();
@@ -253,6 +284,28 @@ public class DaemonTests
     {
         public Task HandleAsync(IReadOnlyList<ReceivedRecord> batch, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("this plugin always fails");
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>Holds its first batch until the gate opens, then keeps every message it handles.</summary>
+    private sealed class CollectingPlugin(SemaphoreSlim gate, System.Collections.Concurrent.ConcurrentQueue<string> messages) : IDistlogPlugin
+    {
+        private bool _opened;
+
+        public async Task HandleAsync(IReadOnlyList<ReceivedRecord> batch, CancellationToken cancellationToken)
+        {
+            if (!_opened)
+            {
+                await gate.WaitAsync(cancellationToken);
+                _opened = true;
+            }
+
+            foreach (var record in batch)
+            {
+                messages.Enqueue(record.Record.Message ?? string.Empty);
+            }
+        }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

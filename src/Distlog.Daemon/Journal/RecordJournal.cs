@@ -28,6 +28,7 @@ internal sealed class RecordJournal : IDisposable
     private FileStream? _file;
     private long _segment;
     private long _offset;
+    private long _flushedEnd; // written by the appending thread, read by plugin workers catching up
 
     /// <param name="folder">Where the segments are (made when missing).</param>
     /// <param name="segmentBytes">The size at which a new segment starts.</param>
@@ -40,6 +41,9 @@ internal sealed class RecordJournal : IDisposable
 
     /// <summary>Where the next entry goes.</summary>
     public long EndPosition => (_segment * SegmentSpan) + _offset;
+
+    /// <summary>Where the entries handed to the kernel end: <see cref="Read"/> reads up to here. Any thread.</summary>
+    public long FlushedEnd => Volatile.Read(ref _flushedEnd);
 
     /// <summary>Bytes in the journal's segments now.</summary>
     public long SizeBytes => Segments().Sum(s => new FileInfo(s.Path).Length);
@@ -86,6 +90,7 @@ internal sealed class RecordJournal : IDisposable
         }
 
         OpenSegment(_segment, _offset);
+        Volatile.Write(ref _flushedEnd, EndPosition);
         return problem;
     }
 
@@ -104,6 +109,7 @@ internal sealed class RecordJournal : IDisposable
             _file!.Flush(flushToDisk: true);
             _file.Dispose();
             OpenSegment(_segment + 1, 0);
+            Volatile.Write(ref _flushedEnd, EndPosition);
         }
 
         // The checksum is taken over the payload as it is written: no copy of the message is made for it.
@@ -161,7 +167,61 @@ internal sealed class RecordJournal : IDisposable
 
     /// <summary>Hands what was appended to the kernel, and with <paramref name="toDisk"/> waits until it is on disk.</summary>
     /// <exception cref="IOException">The disk is full or failing: nothing after the last flush may be acknowledged.</exception>
-    public void Flush(bool toDisk) => _file?.Flush(flushToDisk: toDisk);
+    public void Flush(bool toDisk)
+    {
+        _file?.Flush(flushToDisk: toDisk);
+        Volatile.Write(ref _flushedEnd, EndPosition);
+    }
+
+    /// <summary>
+    /// Reads at most <paramref name="maxEntries"/> entries from <paramref name="from"/> up to <see cref="FlushedEnd"/>
+    /// (for a plugin that fell behind); the position after the last one read. Any thread, beside the appending one.
+    /// </summary>
+    public long Read(long from, int maxEntries, Action<long, IReadOnlyList<ReadOnlyMemory<byte>>> entry)
+    {
+        long end = FlushedEnd;
+        long position = from;
+        int read = 0;
+        while (position < end && read < maxEntries)
+        {
+            long segment = position / SegmentSpan;
+            long offset = position % SegmentSpan;
+            string path = Path.Combine(_folder, Name(segment));
+            long limit = segment == end / SegmentSpan ? end % SegmentSpan : File.Exists(path) ? new FileInfo(path).Length : 0;
+            if (offset >= limit)
+            {
+                position = (segment + 1) * SegmentSpan; // the rest of the journal is in the next segment
+                continue;
+            }
+
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            byte[] bytes = new byte[Math.Min(limit - offset, 16L * 1024 * 1024)];
+            file.Position = offset;
+            file.ReadExactly(bytes);
+            if (bytes.Length >= HeaderBytes && BinaryPrimitives.ReadInt32LittleEndian(bytes) is int first && HeaderBytes + first > bytes.Length && first <= MaxEntryBytes)
+            {
+                bytes = new byte[HeaderBytes + first]; // one entry larger than the chunk: read just it
+                file.Position = offset;
+                file.ReadExactly(bytes);
+            }
+
+            long at = 0;
+            while (at < bytes.Length && read < maxEntries && TryRead(bytes, at, out int length, out var frames))
+            {
+                entry(position, frames);
+                at += HeaderBytes + length;
+                position += HeaderBytes + length;
+                read++;
+            }
+
+            if (at == 0)
+            {
+                throw new IOException($"journal {path}: the entry at byte {offset} cannot be read");
+            }
+        }
+
+        return position;
+    }
 
     /// <summary>Deletes the segments that end at or before <paramref name="position"/> (every plugin has passed them),
     /// never the one being written.</summary>

@@ -32,16 +32,31 @@ internal sealed partial class PluginRunner : IDisposable
     private long _dropped;
     private long _retries;
     private long _batches;
+    private long _fellBehind;
     private DateTimeOffset _lastDropReport; // receiving thread only
 
     // The journal positions this plugin has reached (see Cursor).
     private long _queuedPosition = -1;  // the last journaled record queued (receiving thread writes)
     private long _offeredEnd;           // the end of the last journaled message offered (receiving thread writes)
     private long _handledPosition = -1; // the last journaled record handled or counted failed (worker writes)
+
+    // Behind: the queue was full, so journaled records are no longer queued; the worker reads them from the journal.
+    private readonly object _behindGate = new();
+    private readonly Func<long, List<ReceivedRecord>, long>? _readJournal;
+    private volatile bool _behind;
+    private long _catchUpFrom;        // the next journal position the worker reads (under _behindGate to change mode)
+    private long _lastSkipped = -1;   // the last journaled record not queued while behind (receiving thread, under the gate)
     private DateTimeOffset _lastUnavailableReport; // worker only
 
-    public PluginRunner(PluginConfig config, IDistlogPlugin plugin, ILogger logger)
+    /// <param name="config">The plugin's configuration.</param>
+    /// <param name="plugin">The plugin.</param>
+    /// <param name="logger">Where trouble is reported.</param>
+    /// <param name="readJournal">Reads the journal's records from a position into a list, up to what is written;
+    /// returns the position after them. With it, a full queue makes the plugin fall behind on disk instead of
+    /// dropping journaled records.</param>
+    public PluginRunner(PluginConfig config, IDistlogPlugin plugin, ILogger logger, Func<long, List<ReceivedRecord>, long>? readJournal = null)
     {
+        _readJournal = readJournal;
         Config = config;
         Plugin = plugin;
         _logger = logger;
@@ -66,7 +81,8 @@ internal sealed partial class PluginRunner : IDisposable
         Interlocked.Read(ref _dropped),
         Interlocked.Read(ref _retries),
         _queue.Reader.Count,
-        Interlocked.Read(ref _batches));
+        Interlocked.Read(ref _batches),
+        Interlocked.Read(ref _fellBehind));
 
     public void Start() => _worker = Task.Run(WorkAsync);
 
@@ -81,7 +97,8 @@ internal sealed partial class PluginRunner : IDisposable
         {
             long offered = Volatile.Read(ref _offeredEnd);
             long handled = Volatile.Read(ref _handledPosition);
-            return handled >= Volatile.Read(ref _queuedPosition) ? offered : Math.Max(handled, 0);
+            long live = handled >= Volatile.Read(ref _queuedPosition) ? offered : Math.Max(handled, 0);
+            return _behind ? Math.Min(live, Volatile.Read(ref _catchUpFrom)) : live;
         }
     }
 
@@ -115,6 +132,11 @@ internal sealed partial class PluginRunner : IDisposable
         if (!Wants(record))
         {
             return;
+        }
+
+        if (_behind && record.JournalPosition >= 0 && SkipWhileBehind(record.JournalPosition))
+        {
+            return; // the worker will read it from the journal
         }
 
         Interlocked.Increment(ref _matched);
@@ -154,8 +176,49 @@ internal sealed partial class PluginRunner : IDisposable
         _held.Clear();
     }
 
+    /// <summary>Notes a journaled record left to the journal while the plugin is behind (receiving thread).</summary>
+    private bool SkipWhileBehind(long position)
+    {
+        lock (_behindGate)
+        {
+            if (!_behind)
+            {
+                return false;
+            }
+
+            _lastSkipped = position;
+            return true;
+        }
+    }
+
     private void Enqueue(ReceivedRecord record)
     {
+        if (_readJournal is not null && record.JournalPosition >= 0 && !_queue.Writer.TryWrite(record))
+        {
+            // The plugin is slower than the receiver: it falls behind on disk, and catches up from the journal.
+            lock (_behindGate)
+            {
+                if (!_behind)
+                {
+                    _behind = true;
+                    Volatile.Write(ref _catchUpFrom, record.JournalPosition);
+                    Interlocked.Increment(ref _fellBehind);
+                }
+
+                _lastSkipped = record.JournalPosition;
+            }
+
+            Interlocked.Decrement(ref _matched); // counted again when read from the journal
+            return;
+        }
+
+        if (record.JournalPosition >= 0 && _behind)
+        {
+            SkipWhileBehind(record.JournalPosition);
+            Interlocked.Decrement(ref _matched);
+            return;
+        }
+
         if (!_queue.Writer.TryWrite(record))
         {
             long dropped = Interlocked.Increment(ref _dropped);
@@ -207,14 +270,11 @@ internal sealed partial class PluginRunner : IDisposable
                     batch.Add(record);
                 }
 
-                await HandleAsync(batch).ConfigureAwait(false);
-                long last = batch.Max(r => r.JournalPosition);
-                if (last >= 0)
+                await HandleBatchAsync(batch).ConfigureAwait(false);
+                if (_behind && reader.Count == 0)
                 {
-                    Volatile.Write(ref _handledPosition, last);
+                    await CatchUpAsync(batch).ConfigureAwait(false);
                 }
-
-                batch.Clear();
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
@@ -227,6 +287,63 @@ internal sealed partial class PluginRunner : IDisposable
 
             Interlocked.Add(ref _dropped, left);
         }
+    }
+
+    /// <summary>Reads from the journal what was left there while behind, until nothing is left; then takes records
+    /// live again (worker).</summary>
+    private async Task CatchUpAsync(List<ReceivedRecord> batch)
+    {
+        var read = new List<ReceivedRecord>(Config.BatchSize);
+        while (true)
+        {
+            long from = Volatile.Read(ref _catchUpFrom);
+            read.Clear();
+            long next = _readJournal!(from, read);
+            foreach (var record in read)
+            {
+                if (Wants(record))
+                {
+                    Interlocked.Increment(ref _matched);
+                    batch.Add(record);
+                    if (batch.Count >= Config.BatchSize)
+                    {
+                        await HandleBatchAsync(batch).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await HandleBatchAsync(batch).ConfigureAwait(false);
+            }
+
+            Volatile.Write(ref _catchUpFrom, next);
+            if (next == from)
+            {
+                lock (_behindGate)
+                {
+                    if (Volatile.Read(ref _lastSkipped) < next)
+                    {
+                        _behind = false; // every record left to the journal has been read: live again
+                        return;
+                    }
+                }
+
+                await Task.Delay(5, _abort.Token).ConfigureAwait(false); // what was skipped is not yet flushed to the journal
+            }
+        }
+    }
+
+    private async Task HandleBatchAsync(List<ReceivedRecord> batch)
+    {
+        await HandleAsync(batch).ConfigureAwait(false);
+        long last = batch.Max(r => r.JournalPosition);
+        if (last >= 0)
+        {
+            Volatile.Write(ref _handledPosition, last);
+        }
+
+        batch.Clear();
     }
 
     private async Task HandleAsync(List<ReceivedRecord> batch)

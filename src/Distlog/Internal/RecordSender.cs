@@ -237,7 +237,7 @@ internal sealed class RecordSender : IDisposable
         {
             ServiceAcknowledgements(transport);
             bool stopping = _queue.IsClosed;
-            if (_acks is { IsActive: false } && !stopping && pendingRecords == 0 && Stopwatch.GetElapsedTime(started) < s_joinGrace)
+            if (_acks is { IsActive: false } && pendingRecords == 0 && Stopwatch.GetElapsedTime(started) < s_joinGrace)
             {
                 _acks.WaitActive(TimeSpan.FromMilliseconds(50)); // records wait in the queue meanwhile
                 continue;

@@ -107,7 +107,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         if (_config.Control.Count > 0)
         {
             // Acknowledgements travel on the sessions: without them nothing is acknowledged, nor journaled.
-            _control = new Control.ControlServer(_config.Control, _config.LevelsFile, record => _receiver?.Inject(record), _logger);
+            _control = new Control.ControlServer(_config.Control, _config.LevelsFile, record => _receiver?.Inject(record), _logger) { Listening = () => Endpoints };
             _control.Start();
             if (_config.Journal is { Path: { } folder } journal)
             {

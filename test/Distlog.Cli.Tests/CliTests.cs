@@ -179,7 +179,7 @@ public sealed partial class CliTests : IDisposable
         tail.BeginOutputReadLine();
 
         // A subscriber hears only what is published after it has joined: log probes until the tail shows one.
-        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoints[0]).SetMinimumLevel(LogLevel.Information)))
+        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoints[0], TestClient.AtMostOnce).SetMinimumLevel(LogLevel.Information)))
         {
             var probe = factory.CreateLogger("root");
             var joined = Task.Run(() => lines.GetConsumingEnumerable().First(l => l.Contains("probe", StringComparison.Ordinal)));
@@ -306,7 +306,7 @@ public sealed partial class CliTests : IDisposable
 
     private static async Task<DaemonHost> StartDaemonAsync(string pluginsYaml)
     {
-        var config = ConfigLoader.Parse($"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\ncontrol: tcp://127.0.0.1:*\nplugins:\n{pluginsYaml}\n", "test.yaml");
+        var config = ConfigLoader.Parse($"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\ncontrol: tcp://127.0.0.1:*\njournal: off\nplugins:\n{pluginsYaml}\n", "test.yaml");
         var host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
         await host.StartAsync();
         return host;

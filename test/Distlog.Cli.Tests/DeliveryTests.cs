@@ -48,6 +48,38 @@ public sealed class DeliveryTests : IDisposable
         }
     }
 
+    [Fact]
+    public void ATornJournalTail_IsCutAtStart_SaidInOneLine_AndEverythingAcknowledgedIsStillStored()
+    {
+        const int Count = 3000;
+        var daemon = DaemonProcess.Start(_folder);
+        try
+        {
+            var sent = ChildProcess.RunDll(s_peer, "send", daemon.Endpoint, daemon.ControlEndpoint, Count.ToString(System.Globalization.CultureInfo.InvariantCulture), "30000");
+            Assert.True(sent.ExitCode == 0, sent.Stderr);
+            Wait.Until(() => Stored().Total >= Count, () => $"the store to hold {Count} records: {Stored()}");
+            daemon.Dispose();
+
+            // A crash in the middle of a write: the last entry is cut short, and garbage follows nothing.
+            string segment = Directory.GetFiles(Path.Combine(_folder, "journal"), "journal-*.seg").Order().Last();
+            long length = new FileInfo(segment).Length;
+            using (var file = new FileStream(segment, FileMode.Open))
+            {
+                file.SetLength(length - 7);
+            }
+
+            daemon = DaemonProcess.Start(_folder, daemon);
+            var cut = Assert.Single(daemon.StartLog, l => l.Contains("is torn or damaged", StringComparison.Ordinal));
+            Assert.Contains(segment, cut, StringComparison.Ordinal);
+            Assert.True(new FileInfo(segment).Length < length - 7, "the torn entry is cut away");
+            Assert.Equal((Count, Count, Count), Stored());
+        }
+        finally
+        {
+            daemon.Dispose();
+        }
+    }
+
     /// <summary>The client's records in the store: all of them, distinct ones, and distinct record numbers.</summary>
     private (long Total, long Distinct, long Numbers) Stored()
     {

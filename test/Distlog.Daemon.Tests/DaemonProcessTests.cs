@@ -72,7 +72,7 @@ public class DaemonProcessTests
             string endpoint = summary.Split("listening on ")[1].Split(';')[0];
             string statsEndpoint = summary.Split("distlogd stats --endpoint ")[1].Split(' ')[0];
 
-            using (var factory = LoggerFactory.Create(b => b.AddDistlog(endpoint)))
+            using (var factory = LoggerFactory.Create(b => b.AddDistlog(endpoint, TestClient.AtMostOnce)))
             {
                 var logger = factory.CreateLogger("proc");
                 using var job = logger.BeginTask("job");

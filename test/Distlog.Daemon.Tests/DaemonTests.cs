@@ -62,7 +62,7 @@ public class DaemonTests
     {
         await using var daemon = await RunningDaemon.StartAsync();
         string id;
-        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint, o => o.ServiceName = "tutorial")))
+        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint, o => { o.ServiceName = "tutorial"; TestClient.AtMostOnce(o); })))
         {
             var logger = factory.CreateLogger("root");
             using (var job = logger.BeginTask("toplevel", new { user = "leo" }))
@@ -171,7 +171,7 @@ public class DaemonTests
             ["slow"] = _ => new SlowPlugin(slowGate),
         };
         await using var daemon = await RunningDaemon.StartAsync("  - type: failing\n  - type: slow\n    batch: 10\n", plugins);
-        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint)))
+        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint, TestClient.AtMostOnce)))
         {
             var logger = factory.CreateLogger("load");
             for (int i = 0; i < 2000; i++)

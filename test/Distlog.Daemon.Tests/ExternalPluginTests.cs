@@ -27,7 +27,7 @@ public class ExternalPluginTests
             Assert.NotSame(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(plugin.GetType().Assembly));
             Assert.IsAssignableFrom<IDistlogPlugin>(plugin);
 
-            using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint)))
+            using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint, TestClient.AtMostOnce)))
             {
                 var logger = factory.CreateLogger("ext");
                 logger.LogInformation("keep one");

@@ -21,7 +21,7 @@ public class OutputPluginTests
         using var subscriber = new SubscriberSocket();
         subscriber.Connect(publish.Endpoint);
         subscriber.Subscribe("P.WARNING.");
-        using var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint));
+        using var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint, TestClient.AtMostOnce));
         var logger = factory.CreateLogger("Orders.Api");
 
         // PUB/SUB drops what is published before the subscription arrives: probe until it is in place.
@@ -66,7 +66,7 @@ public class OutputPluginTests
         stuck.Options.ReceiveHighWatermark = 10;
         stuck.Connect(publish.Endpoint);
         stuck.SubscribeToAnyTopic();
-        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint)))
+        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoint, TestClient.AtMostOnce)))
         {
             var logger = factory.CreateLogger("load");
             for (int i = 0; i < 20_000; i++)

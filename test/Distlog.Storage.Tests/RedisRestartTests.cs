@@ -53,7 +53,7 @@ public sealed class RedisRestartTests : IDisposable
                 batch: 100
             """);
         using var factory = LoggerFactory.Create(b => b
-            .AddDistlog(daemon.Endpoints[0], o => { o.ServiceName = "restart"; o.FlushTimeout = TimeSpan.FromSeconds(30); })
+            .AddDistlog(daemon.Endpoints[0], o => { o.ServiceName = "restart"; o.FlushTimeout = TimeSpan.FromSeconds(30); TestClient.AtMostOnce(o); })
             .SetMinimumLevel(LogLevel.Information));
         var logger = factory.CreateLogger("Restart");
         for (int i = 0; i < before; i++)

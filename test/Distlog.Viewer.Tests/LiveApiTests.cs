@@ -1,3 +1,4 @@
+using Distlog.Tests.Shared;
 using System.Text;
 using Distlog.Daemon;
 using Distlog.Daemon.Configuration;
@@ -26,7 +27,7 @@ public sealed class LiveApiTests : IDisposable
         using var reader = new StreamReader(stream, Encoding.UTF8);
         Assert.Equal(": live", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
 
-        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoints[0]).SetMinimumLevel(LogLevel.Information)))
+        using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoints[0], TestClient.AtMostOnce).SetMinimumLevel(LogLevel.Information)))
         {
             factory.CreateLogger("Live").LogWarning("disk {Percent}% full", 91);
         }

@@ -1,3 +1,4 @@
+using Distlog.Tests.Shared;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Xunit;
@@ -105,7 +106,7 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     [Fact]
     public async Task LiveRecord_AppearsInATaskThatIsStillRunning_WithoutReload()
     {
-        using var factory = LoggerFactory.Create(b => b.AddDistlog(fixture.Daemon.Endpoints[0], o => o.ServiceName = "live").SetMinimumLevel(LogLevel.Information));
+        using var factory = LoggerFactory.Create(b => b.AddDistlog(fixture.Daemon.Endpoints[0], o => { o.ServiceName = "live"; TestClient.AtMostOnce(o); }).SetMinimumLevel(LogLevel.Information));
         var logger = factory.CreateLogger("Live");
         long before = fixture.Daemon.Statistics.Plugins[0].Handled;
         using var job = logger.BeginTask("long job");
@@ -126,7 +127,7 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     [Fact]
     public async Task BigTree_OpensFolded_UnfoldsOnDemand_AndPathToErrorsOpensOnlyTheFailingBranch()
     {
-        using var factory = LoggerFactory.Create(b => b.AddDistlog(fixture.Daemon.Endpoints[0], o => o.ServiceName = "batch").SetMinimumLevel(LogLevel.Information));
+        using var factory = LoggerFactory.Create(b => b.AddDistlog(fixture.Daemon.Endpoints[0], o => { o.ServiceName = "batch"; TestClient.AtMostOnce(o); }).SetMinimumLevel(LogLevel.Information));
         var logger = factory.CreateLogger("Batch");
         long before = fixture.Daemon.Statistics.Plugins[0].Handled;
         string root;

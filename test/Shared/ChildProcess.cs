@@ -90,9 +90,15 @@ internal static class ChildProcess
         public string ReadLine()
         {
             var line = _process.StandardOutput.ReadLineAsync();
-            if (!line.Wait(TimeSpan.FromSeconds(60)) || line.Result is null)
+            if (!line.Wait(TimeSpan.FromSeconds(60)))
             {
-                throw new TimeoutException("the program printed no line within 60 s" + (_process.HasExited ? $"; it exited with {_process.ExitCode}: {_stderr.Result}" : string.Empty));
+                throw new TimeoutException("the program printed no line within 60 s");
+            }
+
+            if (line.Result is null)
+            {
+                bool exited = _process.WaitForExit(TimeSpan.FromSeconds(10));
+                throw new InvalidOperationException("the program closed its output" + (exited ? $" and exited with {_process.ExitCode}: {_stderr.Result}" : string.Empty));
             }
 
             return line.Result;

@@ -53,20 +53,24 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
         _socket.Options.Linger = TimeSpan.FromMilliseconds(100);
         _socket.Options.SendHighWatermark = 1000;
         _socket.Options.MaxMsgSize = ControlMessage.MaxBytes + 1024;
-        _socket.ReceiveReady += (_, _) => Receive();
-        _commands.ReceiveReady += (_, e) =>
+        // An exception must not leave a handler: it would end the poller's thread, and the process with it.
+        _socket.ReceiveReady += (_, _) => Guarded(Receive);
+        _commands.ReceiveReady += (_, e) => Guarded(() =>
         {
             while (e.Queue.TryDequeue(out var command, TimeSpan.Zero))
             {
                 command();
             }
-        };
-        _sweep.Elapsed += (_, _) => Sweep();
+        });
+        _sweep.Elapsed += (_, _) => Guarded(Sweep);
         _poller = [_socket, _commands, _sweep];
     }
 
     /// <summary>The endpoints bound, once started.</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
+
+    /// <summary>The daemon's record endpoints (its <c>listen</c>, as bound), told to clients in their snapshot.</summary>
+    public Func<IReadOnlyList<string>> Listening { get; init; } = () => [];
 
     public IReadOnlyList<LevelRule> Rules => _book.Rules;
 
@@ -260,6 +264,15 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
                     w.WriteStartObject();
                     w.WriteString("epoch", _book.Epoch);
                     w.WriteNumber("version", _book.Version);
+
+                    // Where records are taken: a client acknowledged here sends its records here.
+                    w.WriteStartArray("listen");
+                    foreach (string endpoint in Listening())
+                    {
+                        w.WriteStringValue(endpoint);
+                    }
+
+                    w.WriteEndArray();
                     w.WriteStartArray("rules");
                     foreach (var rule in _book.Rules)
                     {
@@ -431,6 +444,18 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
         Add("logger", rule.Logger);
         Add("task", rule.Task);
         return parts.Count == 0 ? "everything" : string.Join(' ', parts);
+    }
+
+    private void Guarded(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Bad($"{ex.GetType().Name}: {ex.Message}", null);
+        }
     }
 
     private void Bad(string why, string? session)

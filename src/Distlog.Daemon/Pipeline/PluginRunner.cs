@@ -298,7 +298,19 @@ internal sealed partial class PluginRunner : IDisposable
         {
             long from = Volatile.Read(ref _catchUpFrom);
             read.Clear();
-            long next = _readJournal!(from, read);
+            long next;
+            try
+            {
+                next = _readJournal!(from, read);
+            }
+            catch (IOException ex)
+            {
+                // The records stay in the journal (the cursor waits for them): try again in a moment.
+                LogCatchUpFailed(_logger, Config.Name, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), _abort.Token).ConfigureAwait(false);
+                continue;
+            }
+
             foreach (var record in read)
             {
                 if (Wants(record))
@@ -390,6 +402,9 @@ internal sealed partial class PluginRunner : IDisposable
             backoff = backoff * 2 > s_maxBackoff ? s_maxBackoff : backoff * 2;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "plugin {Plugin}: reading the journal to catch up failed ({Reason}); trying again")]
+    private static partial void LogCatchUpFailed(ILogger logger, string plugin, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "plugin {Plugin}: a batch of {Count} records failed {Attempts} times and is counted as failed")]
     private static partial void LogBatchFailed(ILogger logger, string plugin, int count, int attempts, Exception exception);

@@ -34,6 +34,8 @@ internal sealed class ControlSession : IDisposable
     private readonly Func<DistlogStatistics> _statistics;
     private readonly SelfLog _selfLog;
     private readonly AckInbox _acks;
+    private readonly string _dataEndpoint;
+    private readonly bool _controlConfigured;
     private readonly TimeProvider _time;
     private readonly DealerSocket _socket = new();
     private readonly NetMQTimer _tick = new(s_tick);
@@ -53,6 +55,8 @@ internal sealed class ControlSession : IDisposable
     public ControlSession(string endpoint, DistlogOptions options, LevelRuleState state, Func<DistlogStatistics> statistics, SelfLog selfLog, AckInbox acks)
     {
         _acks = acks;
+        _dataEndpoint = options.Endpoint ?? string.Empty;
+        _controlConfigured = !string.IsNullOrWhiteSpace(options.ControlEndpoint);
         _endpoint = endpoint;
         _state = state;
         _statistics = statistics;
@@ -65,7 +69,18 @@ internal sealed class ControlSession : IDisposable
         _socket.Options.Linger = TimeSpan.FromMilliseconds(100);
         _socket.Options.SendHighWatermark = 4; // while distlogd is away, a few HELLOs wait for it, no more
         _socket.ReceiveReady += (_, _) => Receive();
-        _tick.Elapsed += (_, _) => Tick();
+        _tick.Elapsed += (_, _) =>
+        {
+            try
+            {
+                Tick();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Never out of the poller's thread: that would end the process.
+                _selfLog.Report("session", $"the session with '{endpoint}' had trouble: {ex.GetType().Name}: {ex.Message}");
+            }
+        };
         _poller = [_socket, _tick];
         try
         {
@@ -198,7 +213,7 @@ internal sealed class ControlSession : IDisposable
             {
                 case ControlMessage.Snapshot:
                     string epoch = ControlMessage.String(body, "epoch") ?? throw new FormatException("a snapshot without an epoch");
-                    if (epoch != _epoch)
+                    if (epoch != _epoch && TakesOurRecords(body))
                     {
                         _acks.Joined(); // a daemon new to this session: what it did not acknowledge goes again
                     }
@@ -255,6 +270,28 @@ internal sealed class ControlSession : IDisposable
         {
             Bad(ex.Message);
         }
+    }
+
+    /// <summary>
+    /// Whether the session's distlogd is the one the records go to, so that it can acknowledge them: it says where it
+    /// listens, and the data endpoint's port must be among those. A control endpoint set by hand is trusted; a derived
+    /// one (the data host, port 5011) may reach another distlogd on that host, and then records go at most once.
+    /// </summary>
+    private bool TakesOurRecords(JsonElement snapshot)
+    {
+        if (_controlConfigured || !snapshot.TryGetProperty("listen", out var listen) || listen.ValueKind != JsonValueKind.Array)
+        {
+            return true;
+        }
+
+        string port = _dataEndpoint[(_dataEndpoint.LastIndexOf(':') + 1)..];
+        if (listen.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.String && e.GetString()!.EndsWith(":" + port, StringComparison.Ordinal)))
+        {
+            return true;
+        }
+
+        _selfLog.Report("session-other", $"the distlogd at '{_endpoint}' does not take records at '{_dataEndpoint}'; records go at most once (set ControlEndpoint to the data daemon's control endpoint)");
+        return false;
     }
 
     private static long[] ReadSequences(JsonElement body)

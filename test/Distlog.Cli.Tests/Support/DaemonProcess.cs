@@ -11,8 +11,9 @@ internal sealed partial class DaemonProcess : IDisposable
     private readonly string _folder;
     private readonly ChildProcess.Running _process;
 
-    private DaemonProcess(string folder, ChildProcess.Running process, string summary)
+    private DaemonProcess(string folder, ChildProcess.Running process, string summary, IReadOnlyList<string> before)
     {
+        StartLog = before;
         _folder = folder;
         _process = process;
         var match = Summary().Match(summary);
@@ -32,6 +33,9 @@ internal sealed partial class DaemonProcess : IDisposable
 
     public string ViewerAddress { get; }
 
+    /// <summary>What it logged before its summary line (a replayed journal, a cut torn entry).</summary>
+    public IReadOnlyList<string> StartLog { get; }
+
     /// <summary>Starts distlogd writing into <paramref name="folder"/>; given <paramref name="previous"/>, on its endpoints.</summary>
     public static DaemonProcess Start(string folder, DaemonProcess? previous = null)
     {
@@ -45,13 +49,15 @@ internal sealed partial class DaemonProcess : IDisposable
         try
         {
             // Its log (a replayed journal, say) may come before the summary.
+            var before = new List<string>();
             string line = process.ReadLine();
-            for (int skipped = 0; !line.StartsWith("distlogd: listening", StringComparison.Ordinal) && skipped < 20; skipped++)
+            while (!line.StartsWith("distlogd: listening", StringComparison.Ordinal) && before.Count < 20)
             {
+                before.Add(line);
                 line = process.ReadLine();
             }
 
-            return new DaemonProcess(folder, process, line);
+            return new DaemonProcess(folder, process, line, before);
         }
         catch
         {

@@ -67,7 +67,7 @@ internal sealed class Corpus
         daemon.WaitForPlugin("capture", 7);
         string requestRoot, foreign;
         using (var factory = LoggerFactory.Create(b => b
-            .AddDistlog(endpoint, o => { o.ServiceName = "front"; o.FlushTimeout = TimeSpan.FromSeconds(30); })
+            .AddDistlog(endpoint, o => { o.ServiceName = "front"; o.FlushTimeout = TimeSpan.FromSeconds(30); TestClient.AtMostOnce(o); })
             .SetMinimumLevel(LogLevel.Trace)))
         {
             var logger = factory.CreateLogger("Shop.Orders");

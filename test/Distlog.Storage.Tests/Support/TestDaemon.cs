@@ -18,6 +18,7 @@ internal static class TestDaemon
             stats_interval: 0s
             stats_endpoint: off
             control: tcp://127.0.0.1:*
+            journal: off
             plugins:
             {pluginsYaml}
             """,

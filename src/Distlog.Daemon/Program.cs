@@ -69,6 +69,9 @@ try
     var builder = Host.CreateApplicationBuilder();
     builder.Logging.ClearProviders();
     builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+
+    // A start that fails (a port in use, say) is said in one line below; the host would add its stack trace.
+    builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
     builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
     builder.Services.AddSystemd(); // notify readiness and log in journald's format when systemd runs it; no-op otherwise
     builder.Services.AddSingleton(config);

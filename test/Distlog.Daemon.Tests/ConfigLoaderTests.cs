@@ -75,6 +75,10 @@ public class ConfigLoaderTests
     [InlineData("plugins:\n  - type: file\n    path: ${DISTLOG_TEST_UNSET_VARIABLE}\n", "test.yaml:3: environment variable 'DISTLOG_TEST_UNSET_VARIABLE' is not set")]
     [InlineData("plugins: [\n", "test.yaml:")]
     [InlineData("listen: [tcp://127.0.0.1:1]\n", "'plugins' must name at least one plugin")]
+    [InlineData("listen: [tcp://127.0.0.1:5010\nplugins: x\n", "test.yaml:1: invalid YAML: a '[' or '{' that is never closed")]
+    [InlineData("stats_interval: 1e400s\nplugins:\n  - type: console\n", "test.yaml:1: 'stats_interval' must be a duration such as 500ms, 10s, 5m, 1h, got '1e400s'")]
+    [InlineData("journal:\n  sync: sometimes\nplugins:\n  - type: console\n", "test.yaml:2: 'journal: sync' must be batch, 10ms or off, got 'sometimes'")]
+    [InlineData("journal:\n  size: 1G\nplugins:\n  - type: console\n", "test.yaml:2: unknown key 'journal: size' (known: path, sync)")]
     public void Errors_NameTheFileLineAndKey(string yaml, string expected)
     {
         var ex = Assert.Throws<PluginConfigurationException>(() =>

@@ -34,6 +34,26 @@ public class DaemonProcessTests
     }
 
     [Fact]
+    public void AListenPortInUse_IsOneLineNamingTheEndpoint_AndExitCode1()
+    {
+        using var taken = new NetMQ.Sockets.PullSocket();
+        int port = taken.BindRandomPort("tcp://127.0.0.1");
+        string config = Path.Combine(Path.GetTempPath(), $"distlogd-inuse-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(config, $"listen: tcp://127.0.0.1:{port}\ncontrol: off\nviewer: off\nstats_endpoint: off\nplugins:\n  - type: console\n");
+        try
+        {
+            var (code, stdout, stderr) = Run("--config", config);
+            Assert.Equal(1, code);
+            Assert.Equal($"distlogd: tcp://127.0.0.1:{port} is in use — is another distlogd running? (or set listen: to another endpoint)", stderr.Trim());
+            Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
     public void RuntimeSettings_GiveGen0TheBudgetTheReceiverWasTunedFor()
     {
         // Records waiting in plugin queues must die young: with the default 16 MiB budget the receive thread spent

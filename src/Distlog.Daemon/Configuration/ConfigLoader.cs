@@ -59,6 +59,11 @@ internal static partial class ConfigLoader
         {
             throw new PluginConfigurationException($"{source}:{ex.Start.Line}: invalid YAML: {ex.Message}");
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up without a position on some unclosed flow collections.
+            throw new PluginConfigurationException($"{source}:{UnclosedLine(yaml)}: invalid YAML: a '[' or '{{' that is never closed");
+        }
 
         if (stream.Documents.Count == 0)
         {
@@ -194,6 +199,29 @@ internal static partial class ConfigLoader
         };
         string? path = settings.GetString("path");
         return new JournalConfig(path is null ? null : Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."), sync);
+    }
+
+    /// <summary>The line of the first '[' or '{' still open at the end of <paramref name="yaml"/> (1 when none is found).</summary>
+    private static int UnclosedLine(string yaml)
+    {
+        var open = new Stack<int>();
+        string[] lines = yaml.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            foreach (char c in lines[i].Split('#')[0])
+            {
+                if (c is '[' or '{')
+                {
+                    open.Push(i + 1);
+                }
+                else if (c is ']' or '}' && open.Count > 0)
+                {
+                    open.Pop();
+                }
+            }
+        }
+
+        return open.Count > 0 ? open.Last() : 1;
     }
 
     private static List<string> ReadEndpoints(YamlNode value, string source, Func<string, string?> environment, string key)

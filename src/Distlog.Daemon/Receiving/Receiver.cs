@@ -109,7 +109,14 @@ internal sealed partial class Receiver : IDisposable
                 // A memory guard: a peer that sends far more than the limit is cut off by NetMQ before the frame is
                 // held; anything up to four times the limit is received, counted and reported as too large.
                 socket.Options.MaxMsgSize = (long)_maxBodyBytes * 4 + 1024;
-                endpoints.Add(Bind(socket, endpoint));
+                try
+                {
+                    endpoints.Add(Bind(socket, endpoint));
+                }
+                catch (AddressAlreadyInUseException)
+                {
+                    throw new PluginConfigurationException($"{endpoint} is in use — is another distlogd running? (or set listen: to another endpoint)");
+                }
             }
 
             _bound.TrySetResult(endpoints);

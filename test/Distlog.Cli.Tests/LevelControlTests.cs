@@ -55,7 +55,7 @@ public sealed class LevelControlTests : IAsyncLifetime
         Assert.Contains(records, r => r.Service == "svc-b" && r.LevelNo == Levels.Info);
         Assert.DoesNotContain(records, r => r.Service == "svc-b" && r.LevelNo < Levels.Info);
         Assert.All(records.Where(IsDebugOfA), r => Assert.StartsWith("App.Orders.", r.Name, StringComparison.Ordinal));
-        Assert.DoesNotContain(records, r => IsDebugOfA(r) && r.Created > end + 0.2);
+        Assert.DoesNotContain(records, r => IsDebugOfA(r) && r.Created > end + 0.5);
         Assert.Contains(records, r => IsDebugOfA(r) && r.Created > end - 1.0); // it was on right until then
 
         // Every change is a record of Distlog.Levels.
@@ -116,7 +116,7 @@ public sealed class LevelControlTests : IAsyncLifetime
 
             // The rules were kept (less the one that ended while it was away).
             var listed = CliAt(daemon.ViewerAddress, "level", "list").Stdout.Trim().Split('\n');
-            Assert.Matches($"^{kept}  Debug for service=svc-a logger=App.Orders, 9m5\\ds left", Assert.Single(listed));
+            Assert.Matches($"^{kept}  Debug for service=svc-a logger=App.Orders, 9m[0-5]\\ds left", Assert.Single(listed));
 
             // A client started now obeys the kept rule; the running one has its session again.
             using var late = ChildProcess.Start(s_peer, "chatter", daemon.Endpoint, daemon.ControlEndpoint, "svc-a");
@@ -133,7 +133,7 @@ public sealed class LevelControlTests : IAsyncLifetime
             var ofA = daemon.Records().Where(r => r.Process == a.Id && r.Name == "App.Other").ToList();
             Assert.Contains(ofA, r => r.LevelNo == Levels.Info && r.Created > end + 0.5 && r.Created < restarted);
             Assert.Contains(ofA, r => r.LevelNo == Levels.Debug && r.Created < end);
-            var lateDebug = ofA.Where(r => r.LevelNo == Levels.Debug && r.Created > end + 0.2).Select(r => r.Created).ToList();
+            var lateDebug = ofA.Where(r => r.LevelNo == Levels.Debug && r.Created > end + 0.5).Select(r => r.Created).ToList();
             Assert.True(lateDebug.Count == 0, $"the rule ended at {end:0.000}; Debug records were created at {string.Join(", ", lateDebug.Select(c => c.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)))}");
         }
         finally

@@ -88,6 +88,22 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         JournalBytes = _journalBytes,
     };
 
+    private Dictionary<string, long> DeliveryCounters()
+    {
+        var s = Statistics;
+        return new Dictionary<string, long>
+        {
+            ["records"] = s.Records,
+            ["acknowledged"] = s.Acknowledged,
+            ["duplicates"] = s.Duplicates,
+            ["replayed"] = s.Replayed,
+            ["journalBytes"] = s.JournalBytes,
+            ["pluginsBehind"] = _runners.Count(r => r.IsBehind),
+            ["pluginQueue"] = s.Plugins.Sum(p => (long)p.QueueDepth),
+            ["dropped"] = s.Plugins.Sum(p => p.Dropped),
+        };
+    }
+
     /// <summary>A one-line summary of where records come from and go.</summary>
     public string Summary => $"distlogd: listening on {string.Join(", ", Endpoints)}" +
         (_control is null ? "; level control off" : $"; sessions and level rules on {string.Join(", ", _control.Endpoints)}") +
@@ -107,7 +123,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         if (_config.Control.Count > 0)
         {
             // Acknowledgements travel on the sessions: without them nothing is acknowledged, nor journaled.
-            _control = new Control.ControlServer(_config.Control, _config.LevelsFile, record => _receiver?.Inject(record), _logger) { Listening = () => Endpoints };
+            _control = new Control.ControlServer(_config.Control, _config.LevelsFile, record => _receiver?.Inject(record), _logger) { Listening = () => Endpoints, CountersSource = DeliveryCounters };
             _control.Start();
             if (_config.Journal is { Path: { } folder } journal)
             {

@@ -12,6 +12,10 @@ internal interface ILevelControl
     /// <summary>The clients with a live session.</summary>
     IReadOnlyList<ComponentInfo> Components { get; }
 
+    /// <summary>The daemon's own delivery counters (acknowledged, duplicates, replayed, journal bytes, plugins
+    /// behind), shown beside the components.</summary>
+    IReadOnlyDictionary<string, long> Counters { get; }
+
     /// <summary>Checks and sets a rule; every client it selects obeys it at once.</summary>
     /// <exception cref="FormatException">The request is wrong (unknown level, bad TTL…): the message says what.</exception>
     Task<LevelRule> SetAsync(LevelRuleRequest request, CancellationToken cancellationToken);

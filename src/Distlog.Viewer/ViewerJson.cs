@@ -158,9 +158,16 @@ internal static class ViewerJson
     }
 
     /// <summary>The clients with a live session.</summary>
-    public static void WriteComponents(Utf8JsonWriter w, IReadOnlyList<ComponentInfo> components)
+    public static void WriteComponents(Utf8JsonWriter w, IReadOnlyList<ComponentInfo> components, IReadOnlyDictionary<string, long> counters)
     {
         w.WriteStartObject();
+        w.WriteStartObject("daemon");
+        foreach (var (name, value) in counters)
+        {
+            w.WriteNumber(name, value);
+        }
+
+        w.WriteEndObject();
         w.WriteStartArray("components");
         foreach (var c in components)
         {

@@ -292,7 +292,7 @@ public sealed class ViewerServer : IAsyncDisposable
         {
             if (await Available(http).ConfigureAwait(false))
             {
-                await Json(http, w => ViewerJson.WriteComponents(w, control!.Components)).ConfigureAwait(false);
+                await Json(http, w => ViewerJson.WriteComponents(w, control!.Components, control.Counters)).ConfigureAwait(false);
             }
         });
     }

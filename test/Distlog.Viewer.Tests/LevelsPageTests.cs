@@ -90,6 +90,7 @@ public sealed class LevelsPageTests(ViewerFixture fixture) : IClassFixture<Viewe
         await Expect(row).ToBeVisibleAsync();
         await Expect(row.Locator("td").Nth(2)).ToHaveTextAsync(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Expect(_page.Locator("header nav a.current")).ToHaveTextAsync("Components");
+        await Expect(_page.Locator("#daemon-counters")).ToContainTextAsync("messages acknowledged");
         await Screenshot("components.png");
     }
 

@@ -69,6 +69,11 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
     /// <summary>The endpoints bound, once started.</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
 
+    /// <summary>The daemon's delivery counters, for the components page.</summary>
+    public Func<IReadOnlyDictionary<string, long>> CountersSource { get; init; } = () => new Dictionary<string, long>();
+
+    public IReadOnlyDictionary<string, long> Counters => CountersSource();
+
     /// <summary>The daemon's record endpoints (its <c>listen</c>, as bound), told to clients in their snapshot.</summary>
     public Func<IReadOnlyList<string>> Listening { get; init; } = () => [];
 

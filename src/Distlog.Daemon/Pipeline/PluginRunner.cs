@@ -102,6 +102,9 @@ internal sealed partial class PluginRunner : IDisposable
         }
     }
 
+    /// <summary>Whether the plugin is reading the journal to catch up now.</summary>
+    public bool IsBehind => _behind;
+
     /// <summary>Starts the cursor where the journal left it for this plugin (before any record is offered).</summary>
     public void StartAt(long cursor) => Volatile.Write(ref _offeredEnd, cursor);
 

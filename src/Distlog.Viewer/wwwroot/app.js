@@ -360,9 +360,9 @@ $("#levels tbody").addEventListener("click", async (event) => {
 // ---- components ------------------------------------------------------------------------------------------------
 
 async function loadComponents() {
-  let components;
+  let components, daemon;
   try {
-    ({ components } = await getJson("/api/components"));
+    ({ components, daemon } = await getJson("/api/components"));
   } catch (error) {
     $("#components tbody").innerHTML = `<tr><td colspan="11" class="error">${esc(error.message)}</td></tr>`;
     return;
@@ -374,6 +374,9 @@ async function loadComponents() {
       <td>${esc(c.recordsPerSecond)}</td><td>${esc(c.recordsSent)}</td><td>${esc(c.dropped)}</td><td>${esc(c.rules.join(", ") || "none")}</td>
     </tr>`).join("");
   $("#components-empty").hidden = components.length > 0;
+  $("#daemon-counters").textContent = `distlogd: ${daemon.records} records received, ${daemon.acknowledged} messages acknowledged, ` +
+    `${daemon.duplicates} duplicates dropped, ${daemon.replayed} records replayed at start, journal ${daemon.journalBytes} bytes, ` +
+    `${daemon.pluginsBehind} plugin(s) catching up from the journal, ${daemon.pluginQueue} records queued, ${daemon.dropped} dropped`;
 }
 
 // ---- start -----------------------------------------------------------------------------------------------------

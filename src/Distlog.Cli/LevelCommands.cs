@@ -243,6 +243,11 @@ internal static class LevelCommands
         {
             return await action();
         }
+        catch (TaskCanceledException ex) when (ex.InnerException is TimeoutException)
+        {
+            await Console.Error.WriteLineAsync("distlog: distlogd's HTTP API did not answer within 10 s; is distlogd running with its viewer on, and is --daemon right?");
+            return Failure;
+        }
         catch (OperationCanceledException)
         {
             return Failure;

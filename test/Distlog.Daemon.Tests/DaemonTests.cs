@@ -215,8 +215,11 @@ public class DaemonTests
             }
         }
 
-        // All acknowledged (the client waited for that), while the plugin still holds its first batch.
-        daemon.WaitForFileRecords(20_000);
+        // All acknowledged (the client waited for that), while the plugin still holds its first batch. The file
+        // plugin, never behind, has each record once.
+        var inFile = daemon.WaitForFileRecords(20_000).Select(r => r.Message).Where(m => m!.StartsWith("record ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(20_000, inFile.Count);
+        Assert.Equal(20_000, inFile.Distinct().Count());
         var held = daemon.Host.Statistics.Plugins.Single(p => p.Name == "gated");
         Assert.True(held.FellBehind >= 1, $"the plugin never fell behind: {held}");
         gate.Release(int.MaxValue / 2);

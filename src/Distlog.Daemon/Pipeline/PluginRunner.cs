@@ -142,7 +142,6 @@ internal sealed partial class PluginRunner : IDisposable
             return; // the worker will read it from the journal
         }
 
-        Interlocked.Increment(ref _matched);
         if (record.JournalPosition >= 0)
         {
             Volatile.Write(ref _queuedPosition, record.JournalPosition);
@@ -196,7 +195,19 @@ internal sealed partial class PluginRunner : IDisposable
 
     private void Enqueue(ReceivedRecord record)
     {
-        if (_readJournal is not null && record.JournalPosition >= 0 && !_queue.Writer.TryWrite(record))
+        bool journaled = record.JournalPosition >= 0 && _readJournal is not null;
+        if (journaled && _behind && SkipWhileBehind(record.JournalPosition))
+        {
+            return; // the worker reads it from the journal, after the ones before it
+        }
+
+        if (_queue.Writer.TryWrite(record))
+        {
+            Interlocked.Increment(ref _matched);
+            return;
+        }
+
+        if (journaled)
         {
             // The plugin is slower than the receiver: it falls behind on disk, and catches up from the journal.
             lock (_behindGate)
@@ -211,26 +222,16 @@ internal sealed partial class PluginRunner : IDisposable
                 _lastSkipped = record.JournalPosition;
             }
 
-            Interlocked.Decrement(ref _matched); // counted again when read from the journal
             return;
         }
 
-        if (record.JournalPosition >= 0 && _behind)
+        Interlocked.Increment(ref _matched);
+        long dropped = Interlocked.Increment(ref _dropped);
+        var now = DateTimeOffset.UtcNow;
+        if (now - _lastDropReport >= TimeSpan.FromMinutes(1))
         {
-            SkipWhileBehind(record.JournalPosition);
-            Interlocked.Decrement(ref _matched);
-            return;
-        }
-
-        if (!_queue.Writer.TryWrite(record))
-        {
-            long dropped = Interlocked.Increment(ref _dropped);
-            var now = DateTimeOffset.UtcNow;
-            if (now - _lastDropReport >= TimeSpan.FromMinutes(1))
-            {
-                _lastDropReport = now;
-                LogQueueFull(_logger, Config.Name, Config.QueueCapacity, dropped);
-            }
+            _lastDropReport = now;
+            LogQueueFull(_logger, Config.Name, Config.QueueCapacity, dropped);
         }
     }
 

@@ -142,26 +142,7 @@ internal static class LevelCommands
     public static string Describe(LevelRule rule)
     {
         var text = new StringBuilder(LevelRule.LevelName(rule.Level));
-        text.Append(" for");
-        int before = text.Length;
-        void Add(string name, object? value)
-        {
-            if (value is not null)
-            {
-                text.Append(' ').Append(name).Append('=').Append(Style.Visible(value.ToString()!));
-            }
-        }
-
-        Add("service", rule.Service);
-        Add("host", rule.Host);
-        Add("system", rule.System);
-        Add("logger", rule.Logger);
-        Add("task", rule.Task);
-        if (text.Length == before)
-        {
-            text.Append(" everything");
-        }
-
+        text.Append(" for ").Append(Style.Visible(rule.Selects));
         text.Append(rule.ExpiresAt is { } end ? $", {Left(end - DateTimeOffset.UtcNow)} left" : ", until cleared");
         if (rule.Reason is not null)
         {

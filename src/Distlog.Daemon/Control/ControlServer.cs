@@ -397,7 +397,7 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
     private void Announce(string what, LevelRule rule, string? by)
     {
         var now = _time.GetUtcNow();
-        string selects = Describe(rule);
+        string selects = rule.Selects;
         string level = LevelRule.LevelName(rule.Level);
         string until = rule.ExpiresAt is { } end ? end.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "cleared";
         string who = by ?? rule.SetBy ?? "distlogd";
@@ -430,25 +430,6 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
             ThreadName = "distlogd-control",
         };
         _announce(new ReceivedRecord('P', record, now));
-    }
-
-    private static string Describe(LevelRule rule)
-    {
-        var parts = new List<string>();
-        void Add(string name, object? value)
-        {
-            if (value is not null)
-            {
-                parts.Add($"{name}={value}");
-            }
-        }
-
-        Add("service", rule.Service);
-        Add("host", rule.Host);
-        Add("system", rule.System);
-        Add("logger", rule.Logger);
-        Add("task", rule.Task);
-        return parts.Count == 0 ? "everything" : string.Join(' ', parts);
     }
 
     private void Guarded(Action action)

@@ -48,6 +48,20 @@ internal sealed record LevelRule
     public int Specificity =>
         (Service is null ? 0 : 1) + (Host is null ? 0 : 1) + (System is null ? 0 : 1) + (Logger is null ? 0 : 1) + (Task is null ? 0 : 1);
 
+    /// <summary>What the rule selects, as people read it: <c>service=orders logger=Orders.Payments</c>, or
+    /// <c>everything</c>. The one wording of the daemon's change records and of <c>distlog level</c>.</summary>
+    public string Selects
+    {
+        get
+        {
+            var parts = new[] { ("service", Service), ("host", Host), ("system", System?.ToString()), ("logger", Logger), ("task", Task) }
+                .Where(p => p.Item2 is not null)
+                .Select(p => $"{p.Item1}={p.Item2}")
+                .ToList();
+            return parts.Count == 0 ? "everything" : string.Join(' ', parts);
+        }
+    }
+
     /// <summary>Whether the rule selects a process of <paramref name="service"/> on <paramref name="host"/> in
     /// <paramref name="system"/> (its logger and task selectors aside).</summary>
     public bool SelectsProcess(string service, string host, char system) =>

@@ -41,7 +41,6 @@ internal sealed class ControlSession : IDisposable
     private readonly NetMQTimer _tick = new(s_tick);
     private readonly NetMQPoller _poller;
     private long _badMessages;
-    private long _snapshots;
     private int _joined;
 
     // Session thread only.
@@ -99,12 +98,6 @@ internal sealed class ControlSession : IDisposable
 
     /// <summary>Whether distlogd answered within the last few beats.</summary>
     public bool IsJoined => Volatile.Read(ref _joined) != 0;
-
-    /// <summary>Control messages that were not of the protocol, or not usable; each was ignored.</summary>
-    public long BadMessages => Interlocked.Read(ref _badMessages);
-
-    /// <summary>Snapshots taken (one on joining, one after each restart of distlogd or gap in the updates).</summary>
-    public long Snapshots => Interlocked.Read(ref _snapshots);
 
     /// <summary>The client's control endpoint for <paramref name="options"/>: <see cref="DistlogOptions.ControlEndpoint"/>,
     /// or the data endpoint's host with port 5011; null when off or not derivable (an ipc endpoint, say).</summary>
@@ -221,7 +214,6 @@ internal sealed class ControlSession : IDisposable
                     _epoch = epoch;
                     _version = ControlMessage.Number(body, "version", -1);
                     _all = ControlMessage.ReadRules(body, now, relative: true);
-                    Interlocked.Increment(ref _snapshots);
                     Volatile.Write(ref _joined, 1);
                     Apply(now);
                     break;

@@ -63,22 +63,21 @@ internal sealed class UnackedWindow(long maxBytes)
 
     /// <summary>Sends again, oldest first, the messages whose acknowledgement is late (or all after <see cref="ResendAll"/>),
     /// until <paramref name="send"/> cannot take one.</summary>
+    /// <remarks>The list stays in the order the messages were last sent (a message sent again moves to the end), so
+    /// the first one not yet due ends the walk: the sender calls this on every turn of its loop.</remarks>
     public void Resend(Func<Entry, bool> send)
     {
         long due = Stopwatch.GetTimestamp() - (long)(AckTimeout.TotalSeconds * Stopwatch.Frequency);
-        foreach (var entry in _order)
+        for (int left = _order.Count; left > 0 && _order.First is { } node && node.Value.SentAt <= due; left--)
         {
-            if (entry.SentAt > due)
-            {
-                continue;
-            }
-
-            if (!send(entry))
+            if (!send(node.Value))
             {
                 return;
             }
 
-            entry.SentAt = Stopwatch.GetTimestamp();
+            node.Value.SentAt = Stopwatch.GetTimestamp();
+            _order.RemoveFirst();
+            _order.AddLast(node);
         }
     }
 

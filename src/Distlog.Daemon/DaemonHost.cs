@@ -23,7 +23,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     private Timer? _cursorTimer;
     private readonly object _cursorGate = new();
     private long _replayed;
-    private long _journalBytes; // measured with the cursors, once a second
+    private long _journalExpired;
     private StatsServer? _stats;
     private Viewer.ViewerServer? _viewer;
     private Viewer.LiveFeed? _feed;
@@ -85,7 +85,10 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         Acknowledged = _acks?.Acknowledged ?? 0,
         Duplicates = _acks?.Duplicates ?? 0,
         Replayed = Interlocked.Read(ref _replayed),
-        JournalBytes = _journalBytes,
+        JournalBytes = _journal?.SizeBytes ?? 0,
+        JournalAgeSeconds = (long)(_journal?.Age.TotalSeconds ?? 0),
+        JournalRefused = _acks?.JournalFailures ?? 0,
+        JournalExpired = Interlocked.Read(ref _journalExpired),
     };
 
     private Dictionary<string, long> DeliveryCounters()
@@ -98,7 +101,12 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             ["duplicates"] = s.Duplicates,
             ["replayed"] = s.Replayed,
             ["journalBytes"] = s.JournalBytes,
+            ["journalAgeSeconds"] = s.JournalAgeSeconds,
+            ["journalRefused"] = s.JournalRefused,
+            ["journalExpired"] = s.JournalExpired,
             ["pluginsBehind"] = _runners.Count(r => r.IsBehind),
+            ["pluginLag"] = s.Plugins.Sum(p => p.LagRecords),
+            ["pluginLagSeconds"] = (long)s.Plugins.Select(p => p.LagSeconds).DefaultIfEmpty(0).Max(),
             ["pluginQueue"] = s.Plugins.Sum(p => (long)p.QueueDepth),
             ["dropped"] = s.Plugins.Sum(p => p.Dropped),
         };
@@ -128,7 +136,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             if (_config.Journal is { Path: { } folder } journal)
             {
                 _journal = new Journal.RecordJournal(folder);
-                _acks = new Journal.Acknowledgements(_journal, journal.Sync, _control.Acknowledge);
+                _acks = new Journal.Acknowledgements(_journal, journal.Sync, _control.Acknowledge, journal.MaxBytes);
                 ReplayJournal(folder);
                 _cursorTimer = new Timer(_ => SaveCursors(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             }
@@ -205,9 +213,9 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
         var s = Statistics;
 #pragma warning disable CA1873 // guarded by IsEnabled above
-        LogStats(_logger, s.Messages, s.Records, s.RejectedTotal, s.Acknowledged, s.Duplicates, s.JournalBytes,
+        LogStats(_logger, s.Messages, s.Records, s.RejectedTotal, s.Acknowledged, s.Duplicates, s.JournalBytes, s.JournalAgeSeconds, s.JournalRefused, s.JournalExpired,
             string.Join(", ", s.Rejected.Select(r => $"{r.Key}={r.Value}")),
-            string.Join("; ", s.Plugins.Select(p => $"{p.Name}: matched={p.Matched} handled={p.Handled} failed={p.Failed} dropped={p.Dropped} queue={p.QueueDepth}")));
+            string.Join("; ", s.Plugins.Select(p => $"{p.Name}: matched={p.Matched} handled={p.Handled} failed={p.Failed} dropped={p.Dropped} queue={p.QueueDepth} lag={p.LagRecords} lag_seconds={p.LagSeconds}")));
 #pragma warning restore CA1873
     }
 
@@ -330,14 +338,33 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             try
             {
                 Journal.CursorFile.Write(Path.Combine(folder, "cursors.json"), cursors);
-                _journal.DeleteBefore(cursors.Values.DefaultIfEmpty(0).Min());
-                Volatile.Write(ref _journalBytes, _journal.SizeBytes);
+                _journal.DeleteBefore(cursors.Values.DefaultIfEmpty(0).Min(), _config.Journal.MaxAge, (start, end) => CountExpired(start, end, cursors));
             }
             catch (IOException ex)
             {
                 LogCursorsFailed(_logger, ex.Message);
             }
         }
+    }
+
+    /// <summary>Counts and reports the records of a segment deleted past max_age before some plugin read them.</summary>
+    private void CountExpired(long start, long end, Dictionary<string, long> cursors)
+    {
+        long records = 0;
+        long position = start;
+        while (position < end)
+        {
+            long next = _journal!.Read(position, 1024, (at, entry) => records += at < end ? RecordsOf(at, entry).Count : 0);
+            if (next == position)
+            {
+                break;
+            }
+
+            position = next;
+        }
+
+        Interlocked.Add(ref _journalExpired, records);
+        LogExpired(_logger, records, _config.Journal!.MaxAge, string.Join(", ", cursors.Where(c => c.Value < end).Select(c => c.Key)));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}")]
@@ -355,6 +382,9 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "plugin {Plugin} did not drain within {Timeout}; what was left is counted as dropped")]
     private static partial void LogDrainTimedOut(ILogger logger, string plugin, TimeSpan timeout);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "stats: messages={Messages} records={Records} rejected={Rejected} acknowledged={Acknowledged} duplicates={Duplicates} journal={JournalBytes}B ({ByReason}) | {Plugins}")]
-    private static partial void LogStats(ILogger logger, long messages, long records, long rejected, long acknowledged, long duplicates, long journalBytes, string byReason, string plugins);
+    [LoggerMessage(Level = LogLevel.Information, Message = "stats: messages={Messages} records={Records} rejected={Rejected} acknowledged={Acknowledged} duplicates={Duplicates} journal={JournalBytes}B age={JournalAgeSeconds}s refused={JournalRefused} expired={JournalExpired} ({ByReason}) | {Plugins}")]
+    private static partial void LogStats(ILogger logger, long messages, long records, long rejected, long acknowledged, long duplicates, long journalBytes, long journalAgeSeconds, long journalRefused, long journalExpired, string byReason, string plugins);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "journal: {Records} records were older than max_age ({MaxAge}) and deleted before plugin(s) {Plugins} handled them; they are counted as expired")]
+    private static partial void LogExpired(ILogger logger, long records, TimeSpan maxAge, string plugins);
 }

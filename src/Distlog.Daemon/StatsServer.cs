@@ -62,10 +62,14 @@ internal sealed partial class StatsServer : IDisposable
         duplicates = s.Duplicates,
         replayed = s.Replayed,
         journal_bytes = s.JournalBytes,
+        journal_age_seconds = s.JournalAgeSeconds,
+        journal_refused = s.JournalRefused,
+        journal_expired = s.JournalExpired,
         plugins = s.Plugins.Select(p => new
         {
             name = p.Name, type = p.Type, matched = p.Matched, handled = p.Handled, failed = p.Failed,
             dropped = p.Dropped, retries = p.Retries, queue = p.QueueDepth, batches = p.Batches, fell_behind = p.FellBehind,
+            lag = p.LagRecords, lag_seconds = p.LagSeconds,
         }),
     });
 

@@ -78,7 +78,9 @@ public class ConfigLoaderTests
     [InlineData("listen: [tcp://127.0.0.1:5010\nplugins: x\n", "test.yaml:1: invalid YAML: a '[' or '{' that is never closed")]
     [InlineData("stats_interval: 1e400s\nplugins:\n  - type: console\n", "test.yaml:1: 'stats_interval' must be a duration such as 500ms, 10s, 5m, 1h, got '1e400s'")]
     [InlineData("journal:\n  sync: sometimes\nplugins:\n  - type: console\n", "test.yaml:2: 'journal: sync' must be batch, 10ms or off, got 'sometimes'")]
-    [InlineData("journal:\n  size: 1G\nplugins:\n  - type: console\n", "test.yaml:2: unknown key 'journal: size' (known: path, sync)")]
+    [InlineData("journal:\n  size: 1G\nplugins:\n  - type: console\n", "test.yaml:2: unknown key 'journal: size' (known: path, sync, max_bytes, max_age)")]
+    [InlineData("journal:\n  max_bytes: 10k\nplugins:\n  - type: console\n", "test.yaml:2: 'journal: max_bytes' must be at least 1M, got 10240")]
+    [InlineData("journal:\n  max_age: forever\nplugins:\n  - type: console\n", "test.yaml:2: 'max_age' must be a duration")]
     public void Errors_NameTheFileLineAndKey(string yaml, string expected)
     {
         var ex = Assert.Throws<PluginConfigurationException>(() =>

@@ -91,13 +91,41 @@ public sealed class JournalTests : IDisposable
     {
         using var journal = Open(segmentBytes: 256);
         var positions = Enumerable.Range(0, 20).Select(i => journal.Append(Frames("m", new string('y', 100)))).ToList();
+        journal.Flush(toDisk: false);
         int before = Directory.GetFiles(_folder, "journal-*.seg").Length;
-        journal.DeleteBefore(positions[10]);
+        long sizeBefore = journal.SizeBytes;
+        Assert.Equal(SegmentBytes(), sizeBefore);
+        journal.DeleteBefore(positions[10], TimeSpan.MaxValue, (_, _) => Assert.Fail("nothing unpassed expires"));
         int after = Directory.GetFiles(_folder, "journal-*.seg").Length;
         Assert.True(after < before, $"{before} segments before, {after} after");
-        journal.DeleteBefore(long.MaxValue);
+        Assert.Equal(SegmentBytes(), journal.SizeBytes);
+        Assert.True(journal.SizeBytes < sizeBefore);
+        journal.DeleteBefore(long.MaxValue, TimeSpan.MaxValue, (_, _) => Assert.Fail("nothing unpassed expires"));
         Assert.Single(Directory.GetFiles(_folder, "journal-*.seg"));
     }
+
+    [Fact]
+    public void SegmentsOlderThanMaxAge_AreDeletedUnpassed_AndTheirPositionsSaid()
+    {
+        using var journal = Open(segmentBytes: 256);
+        var positions = Enumerable.Range(0, 20).Select(i => journal.Append(Frames("m", new string('y', 100)))).ToList();
+        journal.Flush(toDisk: false);
+        var segments = Directory.GetFiles(_folder, "journal-*.seg").Order().ToList();
+        foreach (string old in segments.Take(3))
+        {
+            File.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddDays(-8));
+        }
+
+        var expired = new List<(long Start, long End)>();
+        journal.DeleteBefore(positions[0], TimeSpan.FromDays(7), (start, end) => expired.Add((start, end)));
+        Assert.Equal(3, expired.Count);
+        Assert.Equal(positions[0], expired[0].Start);
+        Assert.Equal(segments.Skip(3), Directory.GetFiles(_folder, "journal-*.seg").Order());
+        Assert.Equal(SegmentBytes(), journal.SizeBytes);
+        Assert.True(journal.Age < TimeSpan.FromDays(1), $"the oldest segment left is new: {journal.Age}");
+    }
+
+    private long SegmentBytes() => Directory.GetFiles(_folder, "journal-*.seg").Sum(f => new FileInfo(f).Length);
 
     /// <summary>A journal on the folder, read and ready to append (as distlogd opens it).</summary>
     private RecordJournal Open(long segmentBytes = 64 * 1024)

@@ -162,7 +162,7 @@ internal static partial class ConfigLoader
         return config;
     }
 
-    /// <summary><c>journal: off</c>, or <c>journal: {path, sync: batch | 10ms | off}</c>.</summary>
+    /// <summary><c>journal: off</c>, or <c>journal: {path, sync: batch | 10ms | off, max_bytes, max_age}</c>.</summary>
     private static JournalConfig? ReadJournal(YamlNode value, string source, Func<string, string?> environment)
     {
         if (value is YamlScalarNode { Value: "off" })
@@ -172,16 +172,16 @@ internal static partial class ConfigLoader
 
         if (value is not YamlMappingNode mapping)
         {
-            throw new PluginConfigurationException($"{source}:{Line(value)}: 'journal' must be off or a mapping with path and sync");
+            throw new PluginConfigurationException($"{source}:{Line(value)}: 'journal' must be off or a mapping of path, sync, max_bytes, max_age");
         }
 
         var values = new Dictionary<string, (string? Value, int Line)>(StringComparer.Ordinal);
         foreach (var (keyNode, child) in mapping.Children)
         {
             string key = Key(keyNode, source);
-            if (key is not ("path" or "sync"))
+            if (key is not ("path" or "sync" or "max_bytes" or "max_age"))
             {
-                throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown key 'journal: {key}' (known: path, sync)");
+                throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown key 'journal: {key}' (known: path, sync, max_bytes, max_age)");
             }
 
             values[key] = child is YamlScalarNode scalar
@@ -198,7 +198,17 @@ internal static partial class ConfigLoader
             var other => throw settings.Error("sync", $"'journal: sync' must be batch, 10ms or off, got '{other}'"),
         };
         string? path = settings.GetString("path");
-        return new JournalConfig(path is null ? null : Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."), sync);
+        long maxBytes = settings.GetInt64("max_bytes", JournalConfig.DefaultMaxBytes);
+        if (maxBytes < 1024 * 1024)
+        {
+            throw settings.Error("max_bytes", $"'journal: max_bytes' must be at least 1M, got {maxBytes}");
+        }
+
+        return new JournalConfig(path is null ? null : Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."), sync)
+        {
+            MaxBytes = maxBytes,
+            MaxAge = settings.GetDuration("max_age", JournalConfig.DefaultMaxAge),
+        };
     }
 
     /// <summary>The line of the first '[' or '{' still open at the end of <paramref name="yaml"/> (1 when none is found).</summary>

@@ -10,8 +10,9 @@ namespace Distlog.Daemon.Journal;
 /// handed to the kernel).
 /// </summary>
 /// <remarks>Owned by the receiving thread; the counters are Interlocked. Without a journal (<c>journal: off</c>)
-/// a message is acknowledged once received.</remarks>
-internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync, Action<string, IReadOnlyList<long>> acknowledge)
+/// a message is acknowledged once received. A journal holding <c>max_bytes</c> takes nothing more (it waits for its
+/// slowest plugin), as a full disk does: those messages are refused, counted, and sent again by their clients.</remarks>
+internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync, Action<string, IReadOnlyList<long>> acknowledge, long maxBytes = long.MaxValue)
 {
     // Remembered per instance: every sequence below Below, and those seen above it (holes wait for a resend).
     private const int MaxAbove = 100_000;
@@ -27,6 +28,7 @@ internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync,
 
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
+    /// <summary>Messages the journal could not take (disk full, max_bytes reached): neither taken nor acknowledged.</summary>
     public long JournalFailures => Interlocked.Read(ref _journalFailures);
 
     /// <summary>Whether acknowledgements wait for the next <see cref="Commit"/>.</summary>
@@ -48,13 +50,21 @@ internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync,
 
         if (journal is not null)
         {
+            if (journal.SizeBytes >= maxBytes)
+            {
+                Interlocked.Increment(ref _journalFailures);
+                throw new IOException($"the journal holds its max_bytes ({maxBytes} bytes): a plugin is that far behind");
+            }
+
             try
             {
                 position = journal.Append(frames);
             }
             catch (IOException)
             {
-                Interlocked.Increment(ref _journalFailures);
+                // The journal forgot what it took since its last flush: none of that may be acknowledged.
+                Interlocked.Add(ref _journalFailures, 1 + _pending.Count);
+                _pending.Clear();
                 throw;
             }
         }
@@ -76,18 +86,19 @@ internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync,
     /// <param name="idle">The sockets are empty for now (the end of a burst).</param>
     /// <exception cref="IOException">The journal could not be written: what waited is forgotten, neither remembered
     /// nor acknowledged, so that its senders send it again.</exception>
-    public void Commit(bool idle)
+    /// <returns>Whether the journal was written and acknowledgements sent.</returns>
+    public bool Commit(bool idle)
     {
         if (!HasPending)
         {
-            return;
+            return false;
         }
 
         if (journal is not null && _pending.Count > 0)
         {
             if ((sync == JournalSync.Batch && !idle) || (sync == JournalSync.Interval && Stopwatch.GetElapsedTime(_lastSync) < TimeSpan.FromMilliseconds(10)))
             {
-                return;
+                return false;
             }
 
             try
@@ -96,7 +107,7 @@ internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync,
             }
             catch (IOException)
             {
-                Interlocked.Increment(ref _journalFailures);
+                Interlocked.Add(ref _journalFailures, _pending.Count);
                 _pending.Clear();
                 throw;
             }
@@ -123,6 +134,7 @@ internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync,
 
         _pending.Clear();
         _again.Clear();
+        return true;
     }
 
     private bool Has(DeliveryStamp stamp) =>

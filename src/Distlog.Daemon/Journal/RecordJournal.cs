@@ -28,7 +28,10 @@ internal sealed class RecordJournal : IDisposable
     private FileStream? _file;
     private long _segment;
     private long _offset;
+    private bool _replayed;
+    private long _flushedOffset; // where the entries handed to the kernel end in the current segment
     private long _flushedEnd; // written by the appending thread, read by plugin workers catching up
+    private long _sizeBytes;  // appends add (receiving thread), deletions take away (cursor timer): Interlocked
 
     /// <param name="folder">Where the segments are (made when missing).</param>
     /// <param name="segmentBytes">The size at which a new segment starts.</param>
@@ -45,8 +48,13 @@ internal sealed class RecordJournal : IDisposable
     /// <summary>Where the entries handed to the kernel end: <see cref="Read"/> reads up to here. Any thread.</summary>
     public long FlushedEnd => Volatile.Read(ref _flushedEnd);
 
-    /// <summary>Bytes in the journal's segments now.</summary>
-    public long SizeBytes => Segments().Sum(s => new FileInfo(s.Path).Length);
+    /// <summary>Bytes in the journal's segments now. Any thread.</summary>
+    public long SizeBytes => Interlocked.Read(ref _sizeBytes);
+
+    /// <summary>How long ago the oldest segment kept was last written (zero when the journal is empty). Any thread.</summary>
+    public TimeSpan Age => Segments() is [var (_, oldest), ..] && SizeBytes > 0
+        ? DateTime.UtcNow - File.GetLastWriteTimeUtc(oldest)
+        : TimeSpan.Zero;
 
     /// <summary>
     /// Reads every entry kept, in order, and opens the last segment for appending. A torn or damaged tail (a crash
@@ -90,24 +98,33 @@ internal sealed class RecordJournal : IDisposable
         }
 
         OpenSegment(_segment, _offset);
+        _replayed = true;
         Volatile.Write(ref _flushedEnd, EndPosition);
+        Interlocked.Exchange(ref _sizeBytes, Segments().Sum(s => new FileInfo(s.Path).Length));
         return problem;
     }
 
     /// <summary>Appends one message; its position. Written to the file's buffer; <see cref="Flush"/> makes it durable.</summary>
     /// <remarks><see cref="Replay"/> first: it opens the journal where it ends.</remarks>
+    /// <exception cref="IOException">The disk is full or failing: every entry since the last flush is forgotten.</exception>
     public long Append(IReadOnlyList<ReadOnlyMemory<byte>> frames)
     {
-        if (_file is null)
+        if (!_replayed)
         {
             throw new InvalidOperationException("the journal is appended to only after Replay");
+        }
+
+        if (_file is null)
+        {
+            Reopen(); // a rewind could not open the segment again: try once more
         }
 
         int length = 1 + frames.Sum(f => 4 + f.Length);
         if (_offset > 0 && _offset + HeaderBytes + length > _segmentBytes)
         {
-            _file!.Flush(flushToDisk: true);
-            _file.Dispose();
+            Flush(toDisk: true);
+            _file!.Dispose();
+            _file = null;
             OpenSegment(_segment + 1, 0);
             Volatile.Write(ref _flushedEnd, EndPosition);
         }
@@ -134,20 +151,12 @@ internal sealed class RecordJournal : IDisposable
         }
         catch (IOException)
         {
-            // Disk full, say: the entry must not stay half written in front of the next one.
-            try
-            {
-                _file.SetLength(_offset);
-                _file.Position = _offset;
-            }
-            catch (IOException)
-            {
-            }
-
+            Rewind();
             throw;
         }
 
         _offset += HeaderBytes + length;
+        Interlocked.Add(ref _sizeBytes, HeaderBytes + length);
         return position;
     }
 
@@ -166,11 +175,56 @@ internal sealed class RecordJournal : IDisposable
     }
 
     /// <summary>Hands what was appended to the kernel, and with <paramref name="toDisk"/> waits until it is on disk.</summary>
-    /// <exception cref="IOException">The disk is full or failing: nothing after the last flush may be acknowledged.</exception>
+    /// <exception cref="IOException">The disk is full or failing: every entry since the last flush is forgotten, and
+    /// none of them may be acknowledged.</exception>
     public void Flush(bool toDisk)
     {
-        _file?.Flush(flushToDisk: toDisk);
+        try
+        {
+            _file?.Flush(flushToDisk: toDisk);
+        }
+        catch (IOException)
+        {
+            Rewind();
+            throw;
+        }
+
+        _flushedOffset = _offset;
         Volatile.Write(ref _flushedEnd, EndPosition);
+    }
+
+    /// <summary>
+    /// After a failed write (disk full, say): forgets every entry appended since the last <see cref="Flush"/> — none
+    /// of them was acknowledged, and their senders send them again — so that no half-written entry, nor a gap of
+    /// bytes the buffer never wrote, stays in front of the next one. What was flushed before is left as it was.
+    /// </summary>
+    private void Rewind()
+    {
+        try
+        {
+            _file?.Dispose(); // may try to write the buffer once more, and fail again
+        }
+        catch (IOException)
+        {
+        }
+
+        _file = null;
+        Interlocked.Add(ref _sizeBytes, _flushedOffset - _offset);
+        _offset = _flushedOffset;
+        try
+        {
+            Reopen();
+        }
+        catch (IOException)
+        {
+            // _file stays null: the next append opens it again.
+        }
+    }
+
+    private void Reopen()
+    {
+        OpenSegment(_segment, _flushedOffset);
+        _file!.SetLength(_flushedOffset); // shrinking needs no space
     }
 
     /// <summary>
@@ -224,31 +278,60 @@ internal sealed class RecordJournal : IDisposable
     }
 
     /// <summary>Deletes the segments that end at or before <paramref name="position"/> (every plugin has passed them),
-    /// never the one being written.</summary>
-    public void DeleteBefore(long position)
+    /// and those last written longer than <paramref name="maxAge"/> ago whoever has not passed them; never the one
+    /// being written. Any thread but the appending one.</summary>
+    /// <param name="position">The lowest cursor of the plugins.</param>
+    /// <param name="maxAge">How long a segment is kept for a plugin that has not passed it.</param>
+    /// <param name="expiring">Called with the positions [start, end) that are about to be deleted unpassed.</param>
+    public void DeleteBefore(long position, TimeSpan maxAge, Action<long, long> expiring)
     {
+        long current = Volatile.Read(ref _segment);
         foreach (var (number, path) in Segments())
         {
-            if (number < _segment && number < position / SegmentSpan)
+            if (number >= current)
             {
-                File.Delete(path);
+                break;
             }
+
+            bool passed = number < position / SegmentSpan;
+            if (!passed && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) <= maxAge)
+            {
+                break; // younger segments follow: keep them all
+            }
+
+            long length = new FileInfo(path).Length;
+            if (!passed)
+            {
+                expiring(Math.Max(position, number * SegmentSpan), (number * SegmentSpan) + length);
+            }
+
+            File.Delete(path);
+            Interlocked.Add(ref _sizeBytes, -length);
         }
     }
 
     public void Dispose()
     {
-        _file?.Flush(flushToDisk: true);
+        try
+        {
+            Flush(toDisk: true); // what was never flushed was never acknowledged: a failure here loses nothing promised
+        }
+        catch (IOException)
+        {
+        }
+
         _file?.Dispose();
         _file = null;
     }
 
     private void OpenSegment(long number, long offset)
     {
-        _segment = number;
+        var file = new FileStream(Path.Combine(_folder, Name(number)), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 64 * 1024);
+        file.Position = offset;
+        _file = file;
+        Volatile.Write(ref _segment, number);
         _offset = offset;
-        _file = new FileStream(Path.Combine(_folder, Name(number)), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 64 * 1024);
-        _file.Position = offset;
+        _flushedOffset = offset;
     }
 
     private static string Name(long number) => string.Create(CultureInfo.InvariantCulture, $"journal-{number:D8}.seg");

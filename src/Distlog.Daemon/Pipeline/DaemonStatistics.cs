@@ -4,7 +4,7 @@ namespace Distlog.Daemon.Pipeline;
 
 /// <summary>Counters of the whole daemon: messages and records received, rejections by reason, each plugin's, and
 /// acknowledged delivery's (messages acknowledged, duplicates dropped, records replayed from the journal at start,
-/// the journal's size).</summary>
+/// the journal's size and age, messages it refused, records it expired).</summary>
 internal sealed record DaemonStatistics(
     long Messages,
     long Records,
@@ -18,6 +18,15 @@ internal sealed record DaemonStatistics(
     public long Replayed { get; init; }
 
     public long JournalBytes { get; init; }
+
+    /// <summary>How long ago the oldest journal segment kept was written, in seconds.</summary>
+    public long JournalAgeSeconds { get; init; }
+
+    /// <summary>Messages the journal could not take (disk full, or <c>max_bytes</c>): not acknowledged, so sent again.</summary>
+    public long JournalRefused { get; init; }
+
+    /// <summary>Records deleted with segments past <c>max_age</c> before a plugin read them.</summary>
+    public long JournalExpired { get; init; }
 
     public long RejectedTotal => Rejected.Values.Sum();
 }

@@ -33,6 +33,8 @@ internal sealed partial class PluginRunner : IDisposable
     private long _retries;
     private long _batches;
     private long _fellBehind;
+    private long _lastHandledCreated = BitConverter.DoubleToInt64Bits(double.NaN); // the record time of the last handled record (worker writes)
+    private readonly long _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
     private DateTimeOffset _lastDropReport; // receiving thread only
 
     // The journal positions this plugin has reached (see Cursor).
@@ -72,17 +74,25 @@ internal sealed partial class PluginRunner : IDisposable
 
     public IDistlogPlugin Plugin { get; }
 
-    public PluginStatistics Statistics => new(
-        Config.Name,
-        Config.Type,
-        Interlocked.Read(ref _matched),
-        Interlocked.Read(ref _handled),
-        Interlocked.Read(ref _failed),
-        Interlocked.Read(ref _dropped),
-        Interlocked.Read(ref _retries),
-        _queue.Reader.Count,
-        Interlocked.Read(ref _batches),
-        Interlocked.Read(ref _fellBehind));
+    public PluginStatistics Statistics
+    {
+        get
+        {
+            long matched = Interlocked.Read(ref _matched);
+            long handled = Interlocked.Read(ref _handled);
+            long failed = Interlocked.Read(ref _failed);
+            long dropped = Interlocked.Read(ref _dropped);
+
+            // A record handled twice (a message read again from the journal) must not make the lag negative.
+            long lag = Math.Max(0, matched - handled - failed - dropped);
+            double created = BitConverter.Int64BitsToDouble(Interlocked.Read(ref _lastHandledCreated));
+            double lagSeconds = lag == 0 ? 0
+                : double.IsNaN(created) ? System.Diagnostics.Stopwatch.GetElapsedTime(_startedAt).TotalSeconds
+                : Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 - created);
+            return new(Config.Name, Config.Type, matched, handled, failed, dropped, Interlocked.Read(ref _retries), _queue.Reader.Count,
+                Interlocked.Read(ref _batches), Interlocked.Read(ref _fellBehind), lag, Math.Round(lagSeconds, 3));
+        }
+    }
 
     public void Start() => _worker = Task.Run(WorkAsync);
 
@@ -137,6 +147,7 @@ internal sealed partial class PluginRunner : IDisposable
             return;
         }
 
+        Interlocked.Increment(ref _matched);
         if (_behind && record.JournalPosition >= 0 && SkipWhileBehind(record.JournalPosition))
         {
             return; // the worker will read it from the journal
@@ -203,7 +214,6 @@ internal sealed partial class PluginRunner : IDisposable
 
         if (_queue.Writer.TryWrite(record))
         {
-            Interlocked.Increment(ref _matched);
             return;
         }
 
@@ -225,7 +235,6 @@ internal sealed partial class PluginRunner : IDisposable
             return;
         }
 
-        Interlocked.Increment(ref _matched);
         long dropped = Interlocked.Increment(ref _dropped);
         var now = DateTimeOffset.UtcNow;
         if (now - _lastDropReport >= TimeSpan.FromMinutes(1))
@@ -317,9 +326,8 @@ internal sealed partial class PluginRunner : IDisposable
 
             foreach (var record in read)
             {
-                if (Wants(record))
+                if (Wants(record)) // counted as matched when it was left to the journal
                 {
-                    Interlocked.Increment(ref _matched);
                     batch.Add(record);
                     if (batch.Count >= Config.BatchSize)
                     {
@@ -353,6 +361,7 @@ internal sealed partial class PluginRunner : IDisposable
     private async Task HandleBatchAsync(List<ReceivedRecord> batch)
     {
         await HandleAsync(batch).ConfigureAwait(false);
+        Interlocked.Exchange(ref _lastHandledCreated, BitConverter.DoubleToInt64Bits(batch[^1].Summary.Created));
         long last = batch.Max(r => r.JournalPosition);
         if (last >= 0)
         {

@@ -40,6 +40,7 @@ internal sealed partial class Receiver : IDisposable
     private readonly IRecordCodec? _pickle;
     private readonly Journal.Acknowledgements? _acks;
     private DateTimeOffset _lastJournalReport; // receiving thread only
+    private bool _journalFailing;               // receiving thread only
 
     /// <param name="listen">The endpoints to bind.</param>
     /// <param name="maxBodyBytes">The largest body accepted.</param>
@@ -223,7 +224,12 @@ internal sealed partial class Receiver : IDisposable
     {
         try
         {
-            _acks?.Commit(idle: true);
+            if (_acks?.Commit(idle: true) == true && _journalFailing)
+            {
+                _journalFailing = false;
+                _lastJournalReport = default;
+                LogJournalResumed(_logger, _acks.JournalFailures);
+            }
         }
         catch (IOException ex)
         {
@@ -233,6 +239,7 @@ internal sealed partial class Receiver : IDisposable
 
     private void ReportJournal(IOException ex)
     {
+        _journalFailing = true;
         var now = DateTimeOffset.UtcNow;
         if (now - _lastJournalReport >= s_reportInterval)
         {
@@ -329,6 +336,9 @@ internal sealed partial class Receiver : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "the journal cannot be written ({Reason}): acknowledged messages are not taken, and their clients hold them and send them again [{Count} failures so far; reported at most once a minute]")]
     private static partial void LogJournalFailed(ILogger logger, string reason, long count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "the journal is written again: messages are acknowledged again ({Count} were refused meanwhile; their clients send them again)")]
+    private static partial void LogJournalResumed(ILogger logger, long count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "rejected a message ({Reason}): {Detail} [{Count} of this kind so far; reported at most once a minute]")]
     private static partial void LogRejected(ILogger logger, RejectReason reason, string detail, long count);

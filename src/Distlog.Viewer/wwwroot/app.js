@@ -375,8 +375,10 @@ async function loadComponents() {
     </tr>`).join("");
   $("#components-empty").hidden = components.length > 0;
   $("#daemon-counters").textContent = `distlogd: ${daemon.records} records received, ${daemon.acknowledged} messages acknowledged, ` +
-    `${daemon.duplicates} duplicates dropped, ${daemon.replayed} records replayed at start, journal ${daemon.journalBytes} bytes, ` +
-    `${daemon.pluginsBehind} plugin(s) catching up from the journal, ${daemon.pluginQueue} records queued, ${daemon.dropped} dropped`;
+    `${daemon.duplicates} duplicates dropped, ${daemon.replayed} records replayed at start, ` +
+    `journal ${daemon.journalBytes} bytes (oldest ${daemon.journalAgeSeconds} s, ${daemon.journalRefused} messages refused, ${daemon.journalExpired} records expired), ` +
+    `${daemon.pluginsBehind} plugin(s) catching up from the journal, plugins ${daemon.pluginLag} records (${daemon.pluginLagSeconds} s) behind, ` +
+    `${daemon.pluginQueue} records queued, ${daemon.dropped} dropped`;
 }
 
 // ---- start -----------------------------------------------------------------------------------------------------

@@ -66,6 +66,22 @@ internal sealed partial class DaemonProcess : IDisposable
         }
     }
 
+    /// <summary>Reads what it logs after its summary until a line contains <paramref name="text"/>; that line.</summary>
+    public string WaitForLine(string text)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            string line = _process.ReadLine();
+            if (line.Contains(text, StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+
+        throw new TimeoutException($"distlogd logged no line with '{text}' within 60 s");
+    }
+
     public List<LogRecord> Records() => RecordFile.Read(Path.Combine(_folder, "records.jsonl"));
 
     /// <summary>Kills it with SIGKILL and waits for it to be gone.</summary>

@@ -17,8 +17,9 @@ namespace Distlog.Plugins.MongoDB;
 /// <c>${MONGODB_URL}</c>), <c>database</c> (<c>distlog</c>), <c>collection</c> (<c>records</c>, or a template with
 /// <c>{system}</c> / <c>{service}</c>), <c>max_age</c> (TTL; default 0 = kept), <c>timeout</c> (server selection,
 /// default 10s).</para>
-/// <para>Each record's <c>_id</c> is made once, so a batch written again after a failure does not repeat what
-/// already went in (those inserts fail as duplicates and are ignored).</para>
+/// <para>Each record's <c>_id</c> is made once — from its delivery identity when it has one — so a batch written
+/// again after a failure, or replayed from distlogd's journal after a crash, does not repeat what already went in
+/// (those inserts fail as duplicates and are ignored).</para>
 /// </remarks>
 public sealed class MongoPlugin : IDistlogPlugin, IRecordStoreProvider
 {
@@ -132,5 +133,26 @@ public sealed class MongoPlugin : IDistlogPlugin, IRecordStoreProvider
         return from.Add(age);
     }
 
-    private ObjectId IdOf(ReceivedRecord received) => (ObjectId)_ids.GetValue(received, _ => ObjectId.GenerateNewId());
+    private ObjectId IdOf(ReceivedRecord received) => (ObjectId)_ids.GetValue(received, r => IdentityOf(r) ?? ObjectId.GenerateNewId());
+
+    /// <summary>
+    /// The <c>_id</c> of a record delivered with acknowledgements, made from its identity (instance, sequence,
+    /// position): the same record handed again after a crash (the journal replayed from a cursor a little behind)
+    /// gets the same <c>_id</c>, and its insert fails as a duplicate. Its first four bytes are the record's creation
+    /// second, as an ObjectId's are, so that ids still sort by time; the other eight are a hash of the identity.
+    /// </summary>
+    internal static ObjectId? IdentityOf(ReceivedRecord received)
+    {
+        if (received.DeliveryId is not { } id)
+        {
+            return null;
+        }
+
+        double created = received.Summary.Created;
+        uint seconds = double.IsFinite(created) && created > 0 && created < uint.MaxValue ? (uint)created : 0;
+        Span<byte> bytes = stackalloc byte[12];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, seconds);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[4..], System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(id)));
+        return new ObjectId(bytes.ToArray());
+    }
 }

@@ -24,6 +24,19 @@ public sealed class MongoMappingTests
     }, DateTimeOffset.UnixEpoch);
 
     [Fact]
+    public void ADeliveredRecordsId_ComesFromItsIdentity_SoAReplayedCopyIsADuplicateKey()
+    {
+        var first = new ReceivedRecord('P', Sample().Record, DateTimeOffset.UnixEpoch) { DeliveryId = "0123456789abcdef0123456789abcdef/7/2" };
+        var again = new ReceivedRecord('P', Sample().Record, DateTimeOffset.UtcNow) { DeliveryId = "0123456789abcdef0123456789abcdef/7/2" };
+        var next = new ReceivedRecord('P', Sample().Record, DateTimeOffset.UnixEpoch) { DeliveryId = "0123456789abcdef0123456789abcdef/7/3" };
+
+        Assert.Equal(MongoPlugin.IdentityOf(first), MongoPlugin.IdentityOf(again));
+        Assert.NotEqual(MongoPlugin.IdentityOf(first), MongoPlugin.IdentityOf(next));
+        Assert.Equal(1_764_072_000, MongoPlugin.IdentityOf(first)!.Value.Timestamp); // still sorts by time
+        Assert.Null(MongoPlugin.IdentityOf(Sample())); // at most once: a fresh id
+    }
+
+    [Fact]
     public void Document_HoldsTheQueryFields_ContextAsPairs_AndTheRecordAsJson()
     {
         var id = ObjectId.GenerateNewId();

@@ -18,7 +18,8 @@ public sealed class DistlogOptions
 
     /// <summary>With a session (<see cref="ControlEndpoint"/>), every message waits for distlogd's acknowledgement
     /// — it is in distlogd's journal — and is sent again after a reconnect; this many bytes of messages may wait
-    /// (default 16 MiB). What exceeds it is given up, oldest first, and counted as dropped.</summary>
+    /// (default 16 MiB). Past it nothing more is sent until distlogd acknowledges: records wait in the queue, where
+    /// <see cref="Overflow"/> applies (block, or drop and count).</summary>
     public long MaxUnacknowledgedBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>Which providers obey the central level rules. Default <see cref="LevelRuleScope.AllProviders"/>.</summary>

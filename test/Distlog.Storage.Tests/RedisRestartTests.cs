@@ -9,11 +9,64 @@ namespace Distlog.Storage.Tests;
 
 /// <summary>
 /// Redis stops in the middle of a stream of records and starts again: the daemon holds what it received in the
-/// redis plugin's queue and writes it once Redis is back; what overflows the queue is dropped and counted.
+/// redis plugin's queue and writes it once Redis is back; without a journal, what overflows the queue is dropped and
+/// counted; with one, the plugin falls behind on disk and nothing is dropped.
 /// </summary>
 public sealed class RedisRestartTests : IDisposable
 {
     private readonly RedisServer _redis = new();
+    private readonly string _journal = Directory.CreateTempSubdirectory("distlog-redis-journal-").FullName;
+
+    [Fact]
+    public async Task RedisDownLongerThanItsQueueHolds_WithTheJournal_EveryRecordIsStored_NoneDropped()
+    {
+        const int Before = 1000, Total = 200_000;
+        await using var daemon = await TestDaemon.StartAsync(
+            $"""
+              - type: redis
+                url: {_redis.Address}
+                stream: outage
+                queue: 10000
+            """,
+            journal: _journal);
+        var provider = new DistlogLoggerProvider(new DistlogOptions
+        {
+            Endpoint = daemon.Endpoints[0],
+            ControlEndpoint = daemon.Control!.Endpoints[0],
+            ServiceName = "outage",
+            Overflow = OverflowPolicy.Block,
+            FlushTimeout = TimeSpan.FromSeconds(60),
+        });
+        using (var factory = LoggerFactory.Create(b => b.AddProvider(provider).SetMinimumLevel(LogLevel.Information)))
+        {
+            var logger = factory.CreateLogger("Outage");
+            for (int i = 0; i < Before; i++)
+            {
+                logger.LogInformation("record {Number}", i);
+            }
+
+            daemon.WaitForPlugin("redis", Before);
+            _redis.Stop();
+            for (int i = Before; i < Total; i++)
+            {
+                logger.LogInformation("record {Number}", i);
+            }
+
+            // 199,000 records against a queue of 10,000: the plugin falls behind on the journal while Redis is away.
+            Wait.Until(() => daemon.Statistics.Records >= Total && daemon.Statistics.Plugins[0].FellBehind > 0, () => $"the daemon to receive everything while Redis is down: {daemon.Statistics.Plugins[0]}", TimeSpan.FromSeconds(60));
+            Assert.True(daemon.Statistics.Plugins[0].LagRecords > 100_000, $"the lag shows: {daemon.Statistics.Plugins[0]}");
+            _redis.Start();
+            Wait.Until(() => daemon.Statistics.Plugins[0] is { LagRecords: 0 } s && s.Handled >= Total, () => $"the plugin to catch up: {daemon.Statistics.Plugins[0]}", TimeSpan.FromSeconds(120));
+        }
+
+        var stats = daemon.Statistics.Plugins[0];
+        Assert.True((stats.Dropped, stats.Failed, provider.Statistics.Dropped) == (0, 0, 0), $"nothing dropped: {stats}; client: {provider.Statistics}");
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(_redis.Address);
+        var entries = await connection.GetDatabase().StreamRangeAsync("outage");
+        var numbers = entries.SelectMany(RedisLayoutProbe.Messages).Select(m => int.Parse(m.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+        Assert.Equal(Total, numbers.Count);
+    }
+
 
     [Fact]
     public async Task RedisRestart_WithRoomInTheQueue_LosesNothing()
@@ -80,5 +133,9 @@ public sealed class RedisRestartTests : IDisposable
         return (numbers, stats);
     }
 
-    public void Dispose() => _redis.Dispose();
+    public void Dispose()
+    {
+        _redis.Dispose();
+        Directory.Delete(_journal, recursive: true);
+    }
 }

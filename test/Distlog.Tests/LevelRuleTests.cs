@@ -107,6 +107,42 @@ public sealed class LevelRuleTests : IDisposable
         Wait.Until(() => logger.IsEnabled(LogLevel.Debug), () => "the good snapshot's rule");
     }
 
+    [Fact]
+    public void ADaemonThatDoesNotAcknowledge_StopsTheSenderAtMaxUnacknowledgedBytes_AndTheQueuesOverflowPolicyCounts()
+    {
+        using var receiver = new PullReceiver();
+        using var services = new ServiceCollection().AddLogging(b => b
+            .SetMinimumLevel(LogLevel.Information)
+            .AddDistlog(receiver.Endpoint, o =>
+            {
+                o.ServiceName = "window-tests";
+                o.FlushTimeout = TimeSpan.FromSeconds(1);
+                o.ControlEndpoint = _control;
+                o.MaxUnacknowledgedBytes = 64 * 1024;
+                o.QueueCapacity = 100;
+            })).BuildServiceProvider();
+        var provider = services.GetServices<ILoggerProvider>().OfType<DistlogLoggerProvider>().Single();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("App.Window");
+        Receive("HELLO");
+        Send("SNAPSHOT", """{"epoch":"e1","version":1,"rules":[]}""");
+        string padding = new('x', 200);
+        for (int i = 0; i < 2000; i++)
+        {
+            logger.LogInformation("record {N} {Padding}", i, padding);
+        }
+
+        // 2,000 records of some 400 bytes are 800 KB: the sender stops near 64 KiB unacknowledged, the queue of 100
+        // fills, and the rest is dropped and counted (DropNewest), not sent.
+        Wait.Until(() => provider.Statistics.Dropped > 0 && provider.Statistics.QueueDepth == 100, () => $"the queue to fill: {provider.Statistics}");
+        long sent = provider.Statistics.Sent;
+        Assert.True(sent < 400, $"the sender stopped at its window: {provider.Statistics}");
+        Assert.Equal(2000, provider.Statistics.Enqueued + provider.Statistics.Dropped);
+
+        // The daemon acknowledges everything: what waited goes on.
+        Send("ACK", $$"""{"seqs":[{{string.Join(',', Enumerable.Range(1, 1000))}}]}""");
+        Wait.Until(() => provider.Statistics.Sent >= sent + 100, () => $"the queue to go once acknowledged: {provider.Statistics}");
+    }
+
     private ServiceProvider Services(string endpoint, LevelRuleScope scope, out CaptureProvider capture)
     {
         var captured = new CaptureProvider();

@@ -23,6 +23,9 @@ internal sealed partial class Receiver : IDisposable
     // How long an idle receiver waits while acknowledgements wait for the journal's group commit.
     private static readonly TimeSpan s_commitWait = TimeSpan.FromMilliseconds(5);
 
+    // The most messages taken between two commits of the journal while the sockets never run dry.
+    private const int MessagesPerCommit = 256;
+
     private readonly IReadOnlyList<string> _listen;
     private readonly int _maxBodyBytes;
     private readonly Action<ReceivedRecord> _deliver;
@@ -160,6 +163,7 @@ internal sealed partial class Receiver : IDisposable
                 foreach (var socket in sockets)
                 {
                     // Drain what is there; the wait only applies when a socket is idle.
+                    int sinceCommit = 0;
                     while (TryReceiveMessage(socket, any ? TimeSpan.Zero : _acks?.HasPending == true ? s_commitWait : wait, ref msg, frames))
                     {
                         any = true;
@@ -168,6 +172,14 @@ internal sealed partial class Receiver : IDisposable
                         if (_stop)
                         {
                             return;
+                        }
+
+                        if (++sinceCommit == MessagesPerCommit)
+                        {
+                            // A stream that never pauses still gets its acknowledgements (and its plugins their records).
+                            sinceCommit = 0;
+                            _endOfInput();
+                            Commit();
                         }
                     }
                 }

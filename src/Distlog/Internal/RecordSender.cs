@@ -254,6 +254,14 @@ internal sealed class RecordSender : IDisposable
                 return;
             }
 
+            if (pendingRecords == 0 && _acks is { IsActive: true } && _window.Bytes >= _window.MaxBytes)
+            {
+                // distlogd has not acknowledged MaxUnacknowledgedBytes yet: nothing more is sent until it does. New
+                // records wait in the queue meanwhile, where the overflow policy applies (block, or drop and count).
+                _acks.Wait(TimeSpan.FromMilliseconds(20));
+                continue;
+            }
+
             if (pendingRecords == 0)
             {
                 _pendingCopy = null; // a new message comes
@@ -347,12 +355,11 @@ internal sealed class RecordSender : IDisposable
             _lastSendTimestamp = Stopwatch.GetTimestamp();
             if (stamp is not null)
             {
-                int givenUp = _window.Add(++_sequence, topic, stamp, body, pendingRecords);
+                _window.Add(++_sequence, topic, stamp, body, pendingRecords);
                 _pendingCopy = null;
-                if (givenUp > 0)
+                if (_window.Bytes >= _window.MaxBytes)
                 {
-                    Interlocked.Add(ref _dropped, givenUp);
-                    _selfLog.Report("unacknowledged", $"distlogd has not acknowledged more than MaxUnacknowledgedBytes ({_options.MaxUnacknowledgedBytes}); the oldest {givenUp} records are given up and counted as dropped");
+                    _selfLog.Report("unacknowledged", $"distlogd has not acknowledged MaxUnacknowledgedBytes ({_options.MaxUnacknowledgedBytes}); records wait in the queue until it does");
                 }
             }
 

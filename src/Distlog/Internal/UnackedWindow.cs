@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace Distlog.Internal;
 
 /// <summary>
-/// The messages sent but not yet acknowledged by distlogd, oldest first, bounded in bytes: what does not fit is
-/// given up, oldest first, and its records counted as dropped. They go again after a reconnect, or when their
-/// acknowledgement is late.
+/// The messages sent but not yet acknowledged by distlogd, in the order they were last sent. The sender stops
+/// sending while they hold <see cref="MaxBytes"/>. They go again after a reconnect, or when their acknowledgement is
+/// late.
 /// </summary>
 /// <remarks>Sender thread only.</remarks>
 internal sealed class UnackedWindow(long maxBytes)
@@ -20,20 +20,15 @@ internal sealed class UnackedWindow(long maxBytes)
 
     public long Bytes { get; private set; }
 
-    /// <summary>Keeps a message just sent (its body, an array of its own, never written again); the records of the oldest messages given up to stay within bounds.</summary>
-    public int Add(long sequence, byte[] topic, byte[] stamp, byte[] body, int records)
+    /// <summary>The bytes of messages past which nothing more is sent until some are acknowledged.</summary>
+    public long MaxBytes => maxBytes;
+
+    /// <summary>Keeps a message just sent (its body, an array of its own, never written again).</summary>
+    public void Add(long sequence, byte[] topic, byte[] stamp, byte[] body, int records)
     {
         var entry = new Entry(sequence, topic, stamp, body, records) { SentAt = Stopwatch.GetTimestamp() };
         _bySequence[sequence] = _order.AddLast(entry);
         Bytes += entry.Body.Length;
-        int givenUp = 0;
-        while (Bytes > maxBytes && _order.First is { } oldest && oldest != _order.Last)
-        {
-            givenUp += oldest.Value.Records;
-            Remove(oldest);
-        }
-
-        return givenUp;
     }
 
     /// <summary>Forgets the messages distlogd acknowledged; how many records they held.</summary>

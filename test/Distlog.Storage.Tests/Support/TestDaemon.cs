@@ -9,7 +9,10 @@ namespace Distlog.Storage.Tests.Support;
 /// <summary>A real distlogd host in this process on a random loopback port, with the plugins the YAML names.</summary>
 internal static class TestDaemon
 {
-    public static async Task<DaemonHost> StartAsync(string pluginsYaml, IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null)
+    /// <param name="pluginsYaml">The plugins' list.</param>
+    /// <param name="extra">Plugin types beside the built-in ones.</param>
+    /// <param name="journal">Where the journal goes (acknowledged delivery); null: <c>journal: off</c>.</param>
+    public static async Task<DaemonHost> StartAsync(string pluginsYaml, IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null, string? journal = null)
     {
         var config = ConfigLoader.Parse(
             $"""
@@ -18,7 +21,7 @@ internal static class TestDaemon
             stats_interval: 0s
             stats_endpoint: off
             control: tcp://127.0.0.1:*
-            journal: off
+            journal: {(journal is null ? "off" : $"{{path: {journal}}}")}
             plugins:
             {pluginsYaml}
             """,

@@ -123,11 +123,6 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        foreach (var runner in _runners)
-        {
-            runner.Start();
-        }
-
         if (_config.Control.Count > 0)
         {
             // Acknowledgements travel on the sessions: without them nothing is acknowledged, nor journaled.
@@ -144,6 +139,11 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             {
                 _acks = new Journal.Acknowledgements(null, Journal.JournalSync.Off, _control.Acknowledge);
             }
+        }
+
+        foreach (var runner in _runners)
+        {
+            runner.Start(); // after the replay: a plugin behind its journal reads it back first
         }
 
         _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, ReleaseOffers, _logger, _config.AcceptPickle, _acks);
@@ -246,33 +246,22 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// At start: reads the journal, learns which acknowledged messages distlogd already has, and hands each plugin
-    /// again what comes after its cursor (what it had not handled when distlogd stopped, or died). A plugin new to
-    /// this journal starts at its end.
+    /// At start: reads the journal, learns which acknowledged messages distlogd already has, and starts each plugin
+    /// at its cursor: what the journal holds past it (what the plugin had not handled when distlogd stopped, or died)
+    /// its worker reads back from the journal, as a plugin that fell behind does, while new records are taken. A
+    /// plugin new to this journal starts at its end.
     /// </summary>
     private void ReplayJournal(string folder)
     {
         var cursors = Journal.CursorFile.Read(Path.Combine(folder, "cursors.json"));
         var starts = _runners.Select(r => cursors.TryGetValue(r.Config.Name, out long c) ? c : long.MaxValue).ToArray();
+        long first = starts.DefaultIfEmpty(long.MaxValue).Min();
         long replayed = 0;
         string? problem = _journal!.Replay((position, entry) =>
         {
             _acks!.Remember(entry);
-            if (!starts.Any(s => s <= position))
+            if (position >= first)
             {
-                return;
-            }
-
-            foreach (var record in RecordsOf(position, entry))
-            {
-                for (int p = 0; p < _runners.Count; p++)
-                {
-                    if (starts[p] <= position)
-                    {
-                        _runners[p].Replay(record);
-                    }
-                }
-
                 replayed++;
             }
         });
@@ -283,7 +272,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
         for (int p = 0; p < _runners.Count; p++)
         {
-            _runners[p].StartAt(starts[p] == long.MaxValue ? _journal.EndPosition : Math.Max(starts[p], _journal.EndPosition));
+            _runners[p].StartAt(starts[p] == long.MaxValue ? _journal.EndPosition : starts[p], _journal.EndPosition);
         }
 
         Interlocked.Exchange(ref _replayed, replayed);
@@ -370,8 +359,8 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}")]
     private static partial void LogJournalCut(ILogger logger, string problem);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "replayed {Records} journaled records to the plugins that had not handled them (journal {Folder})")]
-    private static partial void LogReplayed(ILogger logger, long records, string folder);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Messages} journaled messages go again to the plugins that had not handled them (journal {Folder})")]
+    private static partial void LogReplayed(ILogger logger, long messages, string folder);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the journal's cursors cannot be kept ({Reason}); after a crash the plugins would be handed more again")]
     private static partial void LogCursorsFailed(ILogger logger, string reason);

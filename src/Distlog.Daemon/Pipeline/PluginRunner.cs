@@ -115,22 +115,24 @@ internal sealed partial class PluginRunner : IDisposable
     /// <summary>Whether the plugin is reading the journal to catch up now.</summary>
     public bool IsBehind => _behind;
 
-    /// <summary>Starts the cursor where the journal left it for this plugin (before any record is offered).</summary>
-    public void StartAt(long cursor) => Volatile.Write(ref _offeredEnd, cursor);
+    /// <summary>
+    /// Starts the plugin where the journal left it (before <see cref="Start"/>): what the journal holds from
+    /// <paramref name="cursor"/> to <paramref name="end"/> the worker reads back first, as when it fell behind, while
+    /// new records are left to the journal behind them.
+    /// </summary>
+    public void StartAt(long cursor, long end)
+    {
+        Volatile.Write(ref _offeredEnd, end);
+        if (cursor < end && _readJournal is not null)
+        {
+            _behind = true;
+            Volatile.Write(ref _catchUpFrom, cursor);
+            _lastSkipped = end - 1;
+        }
+    }
 
     /// <summary>Says that every journaled message before <paramref name="end"/> has been offered (receiving thread).</summary>
     public void OfferedThrough(long end) => Volatile.Write(ref _offeredEnd, end);
-
-    /// <summary>Offers a record replayed from the journal at start: waits for room rather than dropping it.</summary>
-    public void Replay(ReceivedRecord record)
-    {
-        if (Wants(record))
-        {
-            Interlocked.Increment(ref _matched);
-            Volatile.Write(ref _queuedPosition, record.JournalPosition);
-            _queue.Writer.WriteAsync(record).AsTask().GetAwaiter().GetResult();
-        }
-    }
 
     public void Dispose() => _abort.Dispose();
 
@@ -276,6 +278,11 @@ internal sealed partial class PluginRunner : IDisposable
         var reader = _queue.Reader;
         try
         {
+            if (_behind)
+            {
+                await CatchUpAsync(batch).ConfigureAwait(false); // what the journal held for it at start
+            }
+
             while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
             {
                 while (batch.Count < Config.BatchSize && reader.TryRead(out var record))

@@ -22,6 +22,16 @@ public sealed class DistlogOptions
     /// <see cref="Overflow"/> applies (block, or drop and count).</summary>
     public long MaxUnacknowledgedBytes { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>A private directory (made with mode 0700) where every record is written by the log call itself until
+    /// distlogd acknowledges it, so that what a process logged before it was killed is sent by the next run of the
+    /// service on the same spool. Default null: no spool. Needs a session (<see cref="ControlEndpoint"/>): without
+    /// acknowledgements nothing would ever leave it. One process at a time uses a spool.</summary>
+    public string? Spool { get; set; }
+
+    /// <summary>The most bytes the <see cref="Spool"/>'s files hold (default 256 MiB); a record that does not fit is
+    /// sent unspooled, and a crash would lose it (reported through <see cref="SelfLog"/>).</summary>
+    public long SpoolMaxBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Which providers obey the central level rules. Default <see cref="LevelRuleScope.AllProviders"/>.</summary>
     public LevelRuleScope LevelRules { get; set; } = LevelRuleScope.AllProviders;
 

@@ -24,4 +24,11 @@ public sealed record DistlogStatistics(
 
     /// <summary>Records sent again: distlogd restarted before acknowledging them, or their acknowledgement was late.</summary>
     public long Resent { get; init; }
+
+    /// <summary>Records read back from the <see cref="DistlogOptions.Spool"/> at start: an earlier run logged them and
+    /// stopped (or was killed) before distlogd acknowledged them. Counted in <see cref="Enqueued"/> too.</summary>
+    public long Recovered { get; init; }
+
+    /// <summary>Records in the <see cref="DistlogOptions.Spool"/> now, waiting for distlogd's acknowledgement.</summary>
+    public long Spooled { get; init; }
 }

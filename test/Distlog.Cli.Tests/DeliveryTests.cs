@@ -80,6 +80,65 @@ public sealed class DeliveryTests : IDisposable
         }
     }
 
+    [Fact]
+    public void AClientKilledMidStream_TheNextRunOnItsSpool_DeliversEveryRecordItHadAccepted()
+    {
+        string spool = Path.Combine(_folder, "spool");
+        var daemon = DaemonProcess.Start(_folder);
+        try
+        {
+            // A client logs 5,000 records a second and says as each log call returns; killed with SIGKILL mid-stream.
+            int accepted = -1;
+            using (var client = ChildProcess.Start(s_peer, "spool", daemon.Endpoint, daemon.ControlEndpoint, spool, "1000000", "5000"))
+            {
+                while (accepted < 3000)
+                {
+                    accepted = Logged(client.ReadLine(), accepted);
+                }
+
+                foreach (string line in client.KillAndReadRest())
+                {
+                    accepted = Logged(line, accepted);
+                }
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(spool));
+            }
+
+            // The service's next run, on the same spool, logs nothing new: it sends what the killed one left.
+            var resumed = ChildProcess.RunDll(s_peer, "spool", daemon.Endpoint, daemon.ControlEndpoint, spool, "0", "1");
+            Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+            Assert.Contains("sent from the spool", resumed.Stderr, StringComparison.Ordinal);
+            Wait.Until(() => Missing(accepted).Count == 0, () => $"every record up to {accepted} to be stored; missing: {string.Join(", ", Missing(accepted).Take(20))}", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            daemon.Dispose();
+        }
+    }
+
+    private static int Logged(string line, int last) =>
+        line.StartsWith("logged ", StringComparison.Ordinal) ? int.Parse(line[7..], System.Globalization.CultureInfo.InvariantCulture) : last;
+
+    /// <summary>The record numbers up to <paramref name="last"/> the store does not hold.</summary>
+    private List<int> Missing(int last)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "store.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT message FROM records WHERE message LIKE 'record %'";
+        using var reader = command.ExecuteReader();
+        var stored = new HashSet<int>();
+        while (reader.Read())
+        {
+            stored.Add(int.Parse(reader.GetString(0)[7..], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return Enumerable.Range(0, last + 1).Where(n => !stored.Contains(n)).ToList();
+    }
+
     /// <summary>The client's records in the store: all of them, distinct ones, and distinct record numbers.</summary>
     private (long Total, long Distinct, long Numbers) Stored()
     {

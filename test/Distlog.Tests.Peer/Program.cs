@@ -9,6 +9,8 @@
 //   Distlog.Tests.Peer send ENDPOINT CONTROL COUNT RATE  with acknowledged delivery, logs COUNT records ("record N")
 //       at about RATE a second in one task, prints "sent" when the last log call returned, and exits once distlogd
 //       acknowledged them all (or 60 s passed)
+//   Distlog.Tests.Peer spool ENDPOINT CONTROL SPOOL COUNT RATE  as send, with the spool SPOOL, printing "logged N"
+//       as each log call returns (COUNT 0: logs nothing, sends what an earlier run left in the spool)
 //   Distlog.Tests.Peer import2 ENDPOINT CONTROL ID...   at Information, imports each id and logs a Debug and an
 //       Information record in it
 // CONTROL is the session's endpoint, or off.
@@ -23,14 +25,15 @@ if (args.Length < 3)
 
 string mode = args[0];
 string endpoint = args[1];
-bool central = mode is "chatter" or "tasks" or "import2" or "send";
+bool central = mode is "chatter" or "tasks" or "import2" or "send" or "spool";
 string service = mode == "chatter" ? args[3] : mode == "import2" ? "peer2" : "peer";
 using (var factory = LoggerFactory.Create(logging => logging
     .AddDistlog(endpoint, o =>
     {
         o.ServiceName = service;
-        o.FlushTimeout = TimeSpan.FromSeconds(mode == "send" ? 60 : 30);
+        o.FlushTimeout = TimeSpan.FromSeconds(mode is "send" or "spool" ? 60 : 30);
         o.ControlEndpoint = central ? args[2] : "off";
+        o.Spool = mode == "spool" ? args[3] : null;
     })
     .SetMinimumLevel(central ? LogLevel.Information : LogLevel.Trace)))
 {
@@ -70,6 +73,9 @@ using (var factory = LoggerFactory.Create(logging => logging
         case "send":
             Send(logger, int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
             break;
+        case "spool":
+            Spool(logger, int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture));
+            break;
         case "import2":
             foreach (string id in args[3..])
             {
@@ -103,6 +109,23 @@ static void Send(ILogger logger, int count, int rate)
             {
                 Thread.Sleep(TimeSpan.FromSeconds(due - clock.Elapsed.TotalSeconds)); // pacing the log calls, not waiting on anything
             }
+        }
+    }
+
+    Console.WriteLine("sent");
+}
+
+static void Spool(ILogger logger, int count, int rate)
+{
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    for (int i = 0; i < count; i++)
+    {
+        logger.LogInformation("record {N}", i);
+        Console.WriteLine($"logged {i}"); // the call returned: the record was accepted
+        double due = (double)(i + 1) / rate;
+        if (clock.Elapsed.TotalSeconds < due)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(due - clock.Elapsed.TotalSeconds)); // pacing the log calls, not waiting on anything
         }
     }
 

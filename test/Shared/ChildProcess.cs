@@ -110,6 +110,20 @@ internal static class ChildProcess
             _process.StandardInput.Flush();
         }
 
+        /// <summary>Kills it with SIGKILL, at once, and returns what it had printed that was not read yet.</summary>
+        public List<string> KillAndReadRest()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+            var rest = new List<string>();
+            while (_process.StandardOutput.ReadLine() is { } line)
+            {
+                rest.Add(line);
+            }
+
+            return rest;
+        }
+
         /// <summary>Waits (at most 60 s) for it to exit; its exit code.</summary>
         public int WaitForExit()
         {

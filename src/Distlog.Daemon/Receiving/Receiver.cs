@@ -239,7 +239,6 @@ internal sealed partial class Receiver : IDisposable
             if (_acks?.Commit(idle: true) == true && _journalFailing)
             {
                 _journalFailing = false;
-                _lastJournalReport = default;
                 LogJournalResumed(_logger, _acks.JournalFailures);
             }
         }

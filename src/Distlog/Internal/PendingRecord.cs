@@ -26,6 +26,12 @@ internal abstract class PendingRecord
     public int ThreadId;
     public string? ThreadName;
 
+    /// <summary>The record as encoded already (by the spool, on the logging thread), or null: the sender encodes it.</summary>
+    public byte[]? Encoded;
+
+    /// <summary>Its sequence in the spool, or -1 when it is not spooled.</summary>
+    public long SpoolSequence = -1;
+
     public bool HasScopes => Scopes is { Count: > 0 };
 
     /// <summary>Renders the message and collects the template and its values into <paramref name="args"/>.</summary>
@@ -44,6 +50,8 @@ internal abstract class PendingRecord
         Scopes?.Clear();
         ThreadName = null;
         Category = string.Empty;
+        Encoded = null;
+        SpoolSequence = -1;
     }
 
     protected static string? CollectArgs(IReadOnlyList<KeyValuePair<string, object?>> pairs, List<KeyValuePair<string, object?>> args)

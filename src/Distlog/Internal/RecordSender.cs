@@ -32,6 +32,8 @@ internal sealed class RecordSender : IDisposable
     private readonly RecordQueue _queue;
     private readonly ManualResetEventSlim _stopRequested = new(false);
     private readonly AckInbox? _acks;
+    private readonly ClientSpool? _spool;
+    private readonly Queue<PendingRecord> _recovered = new(); // read back from the spool: sent before the queue
     private readonly Thread _thread;
 
     // Shared counters (Interlocked).
@@ -47,6 +49,7 @@ internal sealed class RecordSender : IDisposable
     private long _encodingFailures;
     private long _acknowledged;
     private long _resent;
+    private long _recoveredCount;
     private TaskCompletionSource _progress = NewProgress();
 
     // Sender thread only.
@@ -59,6 +62,7 @@ internal sealed class RecordSender : IDisposable
     private readonly UnackedWindow _window;
     private long _sequence;
     private byte[]? _pendingCopy; // the copy of a stamped message not yet taken by the transport
+    private readonly List<long> _pendingSpooled = []; // the spool sequences of the message being sent
 
     /// <param name="options">The provider's options.</param>
     /// <param name="selfLog">Where trouble is reported.</param>
@@ -80,6 +84,7 @@ internal sealed class RecordSender : IDisposable
         _batchTopic = new Topic(system, Topic.KindBatch, _codec.Encoding).ToArray();
         _mapper = new RecordMapper(ServiceName(options));
         _queue = new RecordQueue(options.QueueCapacity, options.Overflow, options.BlockTimeout);
+        _spool = OpenSpool(options, acks);
         _thread = new Thread(Run) { IsBackground = true, Name = "distlog-sender" };
         _thread.Start();
     }
@@ -102,14 +107,26 @@ internal sealed class RecordSender : IDisposable
     {
         Acknowledged = Interlocked.Read(ref _acknowledged),
         Resent = Interlocked.Read(ref _resent),
+        Recovered = Interlocked.Read(ref _recoveredCount),
+        Spooled = _spool?.Outstanding ?? 0,
     };
 
     /// <summary>Queues a record, or drops and counts it when the queue is full. Called on the logging thread.</summary>
     public void Enqueue(PendingRecord entry)
     {
+        if (_spool is not null && !_spool.Append(entry) && entry.Encoded is not null)
+        {
+            _selfLog.Report("spool", $"the spool {_options.Spool} is full (SpoolMaxBytes {_options.SpoolMaxBytes}) or cannot be written: records go on unspooled, and a crash would lose them");
+        }
+
         if (!_queue.TryAdd(entry))
         {
             Interlocked.Increment(ref _dropped);
+            if (entry.SpoolSequence >= 0)
+            {
+                _spool!.Forget(entry.SpoolSequence); // dropped and counted: not sent by a later run either
+            }
+
             entry.Return();
             return;
         }
@@ -218,8 +235,12 @@ internal sealed class RecordSender : IDisposable
             DropQueued();
             if (_window.Count > 0)
             {
-                _selfLog.Report("unacknowledged", $"{_window.Count} messages sent were not acknowledged by distlogd before the provider stopped; they may be lost");
+                _selfLog.Report("unacknowledged", _spool is null
+                    ? $"{_window.Count} messages sent were not acknowledged by distlogd before the provider stopped; they may be lost"
+                    : $"{_window.Count} messages sent were not acknowledged by distlogd before the provider stopped; the next run on the spool {_options.Spool} sends them again");
             }
+
+            _spool?.Dispose();
 
             SignalProgress();
         }
@@ -237,10 +258,18 @@ internal sealed class RecordSender : IDisposable
         {
             ServiceAcknowledgements(transport);
             bool stopping = _queue.IsClosed;
-            if (_acks is { IsActive: false } && pendingRecords == 0 && Stopwatch.GetElapsedTime(started) < s_joinGrace)
+            if (_acks is { IsActive: false } && pendingRecords == 0)
             {
-                _acks.WaitActive(TimeSpan.FromMilliseconds(50)); // records wait in the queue meanwhile
-                continue;
+                if (_spool is not null && stopping && ((_recovered.Count == 0 && _queue.IsEmpty) || DateTimeOffset.UtcNow >= StopDeadline))
+                {
+                    return; // no session by the deadline: the spool keeps what is left for the next run
+                }
+
+                if (_spool is not null || Stopwatch.GetElapsedTime(started) < s_joinGrace)
+                {
+                    _acks.WaitActive(TimeSpan.FromMilliseconds(50)); // records wait in the queue meanwhile
+                    continue;
+                }
             }
 
             if (stopping && DateTimeOffset.UtcNow >= StopDeadline)
@@ -355,7 +384,7 @@ internal sealed class RecordSender : IDisposable
             _lastSendTimestamp = Stopwatch.GetTimestamp();
             if (stamp is not null)
             {
-                _window.Add(++_sequence, topic, stamp, body, pendingRecords);
+                _window.Add(++_sequence, topic, stamp, body, pendingRecords, _pendingSpooled.Count > 0 ? [.. _pendingSpooled] : null);
                 _pendingCopy = null;
                 if (_window.Bytes >= _window.MaxBytes)
                 {
@@ -396,7 +425,7 @@ internal sealed class RecordSender : IDisposable
 
         while (_acks.TryTake(out long[] sequences))
         {
-            Interlocked.Add(ref _acknowledged, _window.Acknowledge(sequences));
+            Interlocked.Add(ref _acknowledged, _window.Acknowledge(sequences, _spool is null ? null : _spool.Acknowledge));
         }
 
         if (_acks.TakeJoined())
@@ -460,14 +489,20 @@ internal sealed class RecordSender : IDisposable
     private (int Records, bool IsBatch) FillMessage()
     {
         _buffer.Clear();
+        _pendingSpooled.Clear();
         int records = 0;
         int maxBytes = Math.Max(0, _options.MaxBatchBytes);
-        while (records < MaxRecordsPerMessage && _queue.TryTake(out var entry))
+        while (records < MaxRecordsPerMessage && (_recovered.TryDequeue(out var entry) || _queue.TryTake(out entry)))
         {
             int start = _buffer.Length;
             _buffer.GetSpan(BatchFormat.PrefixLength);
             _buffer.Advance(BatchFormat.PrefixLength);
             bool encoded = EncodeEntry(entry, start + BatchFormat.PrefixLength);
+            if (encoded && entry.SpoolSequence >= 0)
+            {
+                _pendingSpooled.Add(entry.SpoolSequence);
+            }
+
             entry.Return();
             if (!encoded)
             {
@@ -498,16 +533,30 @@ internal sealed class RecordSender : IDisposable
 
     private bool EncodeEntry(PendingRecord entry, int recordStart)
     {
+        if (entry.Encoded is { } encoded)
+        {
+            encoded.CopyTo(_buffer.GetSpan(encoded.Length));
+            _buffer.Advance(encoded.Length);
+            return true;
+        }
+
+        return Encode(entry, _mapper, _codec, _buffer, recordStart);
+    }
+
+    /// <summary>Maps and encodes a record into <paramref name="buffer"/> from <paramref name="recordStart"/> (cut to
+    /// fit <see cref="DistlogOptions.MaxRecordBytes"/>); false, counted and reported, when it cannot be encoded.</summary>
+    private bool Encode(PendingRecord entry, RecordMapper mapper, IRecordCodec codec, ByteBuffer buffer, int recordStart)
+    {
         try
         {
-            var record = _mapper.Map(entry);
-            _codec.Encode(record, _buffer);
-            int size = _buffer.Length - recordStart;
+            var record = mapper.Map(entry);
+            codec.Encode(record, buffer);
+            int size = buffer.Length - recordStart;
             if (size > _options.MaxRecordBytes)
             {
-                _buffer.Truncate(recordStart);
-                _mapper.Shrink(size);
-                _codec.Encode(record, _buffer);
+                buffer.Truncate(recordStart);
+                mapper.Shrink(size);
+                codec.Encode(record, buffer);
                 Interlocked.Increment(ref _truncated);
                 _selfLog.Report("truncated", $"a record of {size} bytes exceeded MaxRecordBytes ({_options.MaxRecordBytes}); it was sent without its data");
             }
@@ -522,7 +571,44 @@ internal sealed class RecordSender : IDisposable
         }
         finally
         {
-            _mapper.Release();
+            mapper.Release();
+        }
+    }
+
+    /// <summary>Opens <see cref="DistlogOptions.Spool"/> (with its own mapper and codec: the log calls encode into
+    /// it) and takes back what an earlier run left there; null without a spool, or when it cannot be opened (said).</summary>
+    private ClientSpool? OpenSpool(DistlogOptions options, AckInbox? acks)
+    {
+        if (string.IsNullOrWhiteSpace(options.Spool))
+        {
+            return null;
+        }
+
+        if (acks is null)
+        {
+            _selfLog.Report("spool", $"Spool is set but ControlEndpoint is off: without distlogd's acknowledgements a spool would never empty; records are not spooled");
+            return null;
+        }
+
+        var mapper = new RecordMapper(ServiceName(options));
+        IRecordCodec codec = options.Encoding == DistlogEncoding.MessagePack ? new MessagePackRecordCodec(options.Limits) : new JsonRecordCodec(options.Limits);
+        try
+        {
+            var spool = ClientSpool.Open(options.Spool, Math.Max(1024 * 1024, options.SpoolMaxBytes), (entry, buffer) => Encode(entry, mapper, codec, buffer, buffer.Length), out var recovered);
+            recovered.ForEach(_recovered.Enqueue);
+            Interlocked.Add(ref _recoveredCount, recovered.Count);
+            Interlocked.Add(ref _enqueued, recovered.Count);
+            if (recovered.Count > 0)
+            {
+                _selfLog.Report("spool", $"{recovered.Count} records an earlier run logged were not acknowledged by distlogd; they are sent from the spool {options.Spool}");
+            }
+
+            return spool;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _selfLog.Report("spool", $"the spool {options.Spool} cannot be used ({ex.Message}); records are not spooled");
+            return null;
         }
     }
 
@@ -547,20 +633,35 @@ internal sealed class RecordSender : IDisposable
         }
     }
 
+    /// <summary>At stop: what is still queued is lost, and counted — unless it is in the spool, where the next run
+    /// finds it.</summary>
     private void DropQueued()
     {
-        int lost = 0;
-        while (_queue.TryTake(out var entry))
+        int lost = 0, kept = 0;
+        while (_recovered.TryDequeue(out var entry) || _queue.TryTake(out entry))
         {
+            if (entry.SpoolSequence >= 0)
+            {
+                kept++;
+            }
+            else
+            {
+                lost++;
+            }
+
             entry.Return();
-            lost++;
         }
 
+        Interlocked.Add(ref _processed, lost + kept);
         if (lost > 0)
         {
             Interlocked.Add(ref _dropped, lost);
-            Interlocked.Add(ref _processed, lost);
             _selfLog.Report("lost", $"{lost} records were still queued when the provider stopped and are lost");
+        }
+
+        if (kept > 0)
+        {
+            _selfLog.Report("spooled", $"{kept} records were still queued when the provider stopped; the next run on the spool {_options.Spool} sends them");
         }
     }
 }

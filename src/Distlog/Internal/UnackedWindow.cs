@@ -24,15 +24,17 @@ internal sealed class UnackedWindow(long maxBytes)
     public long MaxBytes => maxBytes;
 
     /// <summary>Keeps a message just sent (its body, an array of its own, never written again).</summary>
-    public void Add(long sequence, byte[] topic, byte[] stamp, byte[] body, int records)
+    public void Add(long sequence, byte[] topic, byte[] stamp, byte[] body, int records, long[]? spooled = null)
     {
-        var entry = new Entry(sequence, topic, stamp, body, records) { SentAt = Stopwatch.GetTimestamp() };
+        var entry = new Entry(sequence, topic, stamp, body, records, spooled) { SentAt = Stopwatch.GetTimestamp() };
         _bySequence[sequence] = _order.AddLast(entry);
         Bytes += entry.Body.Length;
     }
 
     /// <summary>Forgets the messages distlogd acknowledged; how many records they held.</summary>
-    public int Acknowledge(long[] sequences)
+    /// <param name="sequences">The messages acknowledged.</param>
+    /// <param name="spooled">Told the spool sequences of their records, when they have some.</param>
+    public int Acknowledge(long[] sequences, Action<long[]>? spooled = null)
     {
         int records = 0;
         foreach (long sequence in sequences)
@@ -40,6 +42,11 @@ internal sealed class UnackedWindow(long maxBytes)
             if (_bySequence.TryGetValue(sequence, out var node))
             {
                 records += node.Value.Records;
+                if (node.Value.Spooled is { } inSpool)
+                {
+                    spooled?.Invoke(inSpool);
+                }
+
                 Remove(node);
             }
         }
@@ -84,7 +91,7 @@ internal sealed class UnackedWindow(long maxBytes)
     }
 
     /// <summary>One message kept for sending again.</summary>
-    internal sealed record Entry(long Sequence, byte[] Topic, byte[] Stamp, byte[] Body, int Records)
+    internal sealed record Entry(long Sequence, byte[] Topic, byte[] Stamp, byte[] Body, int Records, long[]? Spooled)
     {
         public long SentAt { get; set; }
     }

@@ -22,10 +22,11 @@ internal static class DaemonThroughputHarness
     private static DaemonProcess? s_daemon;
 
     /// <param name="records">Records per case.</param>
-    /// <param name="only">When given, only the cases whose name contains this text run ("rsyslog" is one).</param>
+    /// <param name="only">When given, only the cases whose name contains this text run ("rsyslog" is one); with a
+    /// leading '=', only the case of exactly that name.</param>
     public static int Run(int records, string? only = null)
     {
-        bool Wanted(string name) => only is null || name.Contains(only, StringComparison.OrdinalIgnoreCase);
+        bool Wanted(string name) => only is null || (only.StartsWith('=') ? name == only[1..] : name.Contains(only, StringComparison.OrdinalIgnoreCase));
         Console.WriteLine($"records per case: {records:N0}; cores: {Environment.ProcessorCount}; each figure the median of {Rounds} rounds (taken in turn across the cases) after a warm-up round of a fifth as many records");
         Console.WriteLine("| case | records/s (median) | / rsyslog in the same round (median) | rounds, records/s | bytes per record written | CPU µs per record, sender + receiver (median) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
@@ -87,6 +88,15 @@ internal static class DaemonThroughputHarness
                 double cpu = Median(results[c].Select(r => r.CpuMicroseconds).ToList());
                 string cpuText = double.IsNaN(cpu) ? "—" : cpu.ToString("0.00", CultureInfo.InvariantCulture);
                 Console.WriteLine($"| {cases[c].Name} | {median} | {ratio} | {string.Join(", ", rates.Select(Format))} | {warmups[c].Bytes} | {cpuText} |");
+            }
+
+            // Acknowledged delivery's cost: its case against the same case at most once, round by round.
+            int acked = cases.FindIndex(c => c.Name.Contains("acknowledged", StringComparison.Ordinal));
+            int atMostOnce = cases.FindIndex(c => c.Name == "client → distlogd → file, batched, JSON");
+            if (acked >= 0 && atMostOnce >= 0)
+            {
+                var ratios = results[acked].Zip(results[atMostOnce], (a, b) => a.Rate / b.Rate).ToList();
+                Console.WriteLine($"acknowledged / at most once, round by round: {string.Join(", ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}; median {Median(ratios).ToString("0.00x", CultureInfo.InvariantCulture)}");
             }
         }
         finally
@@ -217,10 +227,17 @@ internal static class DaemonThroughputHarness
         }
 
         long bytesBefore = daemon.FileLength;
+        var pause = GC.GetTotalPauseDuration();
+        int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
         var clock = RunClock.Start(daemon.Process);
         using var sender = send(daemon.Endpoint);
         bool done = Wait.For(() => daemon.Handled() >= before + records, TimeSpan.FromMinutes(3));
         var (rate, cpu) = clock.Stop(records);
+        if (Environment.GetEnvironmentVariable("BENCH_GC") is not null)
+        {
+            Console.Error.WriteLine($"client GC: pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:0} ms, gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}");
+        }
+
         return done ? new(rate, (int)((daemon.FileLength - bytesBefore) / records), cpu) : Measured.Incomplete;
     }
 
@@ -262,7 +279,7 @@ internal static class DaemonThroughputHarness
                 stats_interval: 0s
                 stats_endpoint: tcp://127.0.0.1:*
                 viewer: off
-                {(acknowledged ? $"control: tcp://127.0.0.1:*\njournal:\n  path: {dir}/journal\n  sync: 10ms" : "control: off")}
+                {(acknowledged ? $"control: tcp://127.0.0.1:*\njournal:\n  path: {dir}/journal\n  sync: {Environment.GetEnvironmentVariable("BENCH_SYNC") ?? "10ms"}" : "control: off")}
                 plugins:
                   - type: file
                     path: {dir}/out.jsonl

@@ -170,7 +170,8 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             return;
         }
 
-        _receiver?.Dispose(); // acknowledges what it journaled, through the control
+        _receiver?.Dispose(); // commits what it journaled
+        _acks?.Dispose();     // the last sync, and its acknowledgements, through the control
         _control?.Dispose();
         _stats?.Dispose();
         if (_viewer is not null)
@@ -301,8 +302,8 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         {
             var e = scanned.Records[i];
             records.Add(e.Record is { } r
-                ? new ReceivedRecord((char)topic.System, r, DateTimeOffset.UtcNow) { Body = e.Body, Encoding = topic.Encoding, DeliveryId = stamp.RecordId(i), JournalPosition = position }
-                : new ReceivedRecord((char)topic.System, e.Summary, e.Body, topic.Encoding, DateTimeOffset.UtcNow) { DeliveryId = stamp.RecordId(i), JournalPosition = position });
+                ? new ReceivedRecord((char)topic.System, r, DateTimeOffset.UtcNow) { Body = e.Body, Encoding = topic.Encoding, DeliveryInstance = stamp.Instance, DeliverySequence = stamp.Sequence, DeliveryIndex = i, JournalPosition = position }
+                : new ReceivedRecord((char)topic.System, e.Summary, e.Body, topic.Encoding, DateTimeOffset.UtcNow) { DeliveryInstance = stamp.Instance, DeliverySequence = stamp.Sequence, DeliveryIndex = i, JournalPosition = position });
         }
 
         return records;

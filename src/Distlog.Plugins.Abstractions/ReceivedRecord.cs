@@ -58,12 +58,28 @@ public sealed class ReceivedRecord
     /// A plugin that stores the same encoding may write these bytes instead of encoding <see cref="Record"/> again.</summary>
     public ReadOnlyMemory<byte> Body { get; init; }
 
+    private string? _deliveryId;
+
     /// <summary>
     /// The record's identity across deliveries, for records of an acknowledged client (<c>{instance}/{batch}/{index}</c>):
     /// after a crash distlogd hands a plugin again what it may already have stored, with the same identity, so a store
     /// that keeps it as a unique key stores every record once. Null for records without one (at-most-once clients).
     /// </summary>
-    public string? DeliveryId { get; init; }
+    public string? DeliveryId
+    {
+        // Made when a plugin first asks (most never do): a string a record is a cost on distlogd's receiving thread.
+        get => _deliveryId ??= DeliveryInstance is null ? null : string.Concat(DeliveryInstance, "/",
+            DeliverySequence.ToString(global::System.Globalization.CultureInfo.InvariantCulture), "/", DeliveryIndex.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
+        init => _deliveryId = value;
+    }
+
+    /// <summary>The instance and sequence of the acknowledged message the record came in (its stamp), and its place
+    /// there: what <see cref="DeliveryId"/> is made of.</summary>
+    internal string? DeliveryInstance { get; init; }
+
+    internal long DeliverySequence { get; init; }
+
+    internal int DeliveryIndex { get; init; }
 
     /// <summary>Where the record's message is in distlogd's journal; -1 when it is not journaled.</summary>
     internal long JournalPosition { get; init; } = -1;

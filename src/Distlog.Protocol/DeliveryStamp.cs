@@ -48,7 +48,4 @@ internal readonly record struct DeliveryStamp(string Instance, long Sequence)
         stamp = new DeliveryStamp(Encoding.ASCII.GetString(frame[..32]), sequence);
         return true;
     }
-
-    /// <summary>The identity of the record at <paramref name="index"/> of this message.</summary>
-    public string RecordId(int index) => string.Concat(Instance, "/", Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), "/", index.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Distlog.Protocol;
+using Microsoft.Win32.SafeHandles;
 
 namespace Distlog.Daemon.Journal;
 
@@ -9,20 +11,47 @@ namespace Distlog.Daemon.Journal;
 /// on disk (<c>sync: batch</c>: at each lull of the sockets; <c>10ms</c>: at most every 10 ms; <c>off</c>: when
 /// handed to the kernel).
 /// </summary>
-/// <remarks>Owned by the receiving thread; the counters are Interlocked. Without a journal (<c>journal: off</c>)
-/// a message is acknowledged once received. A journal holding <c>max_bytes</c> takes nothing more (it waits for its
-/// slowest plugin), as a full disk does: those messages are refused, counted, and sent again by their clients.</remarks>
-internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync, Action<string, IReadOnlyList<long>> acknowledge, long maxBytes = long.MaxValue)
+/// <remarks>
+/// <para>A commit hands what the journal took to the kernel on the receiving thread, and leaves the wait for the disk
+/// (fsync) to a thread of its own, which acknowledges once it returns: the receiving thread goes on taking messages
+/// meanwhile, and the next commit's messages wait for the next sync (a group commit).</para>
+/// <para>Owned by the receiving thread but for that sync thread, which takes whole batches through a queue and gives
+/// them back through another; the counters are Interlocked. Without a journal (<c>journal: off</c>) a message is
+/// acknowledged once received. A journal holding <c>max_bytes</c> takes nothing more (it waits for its slowest
+/// plugin), as a full disk does: those messages are refused, counted, and sent again by their clients.</para>
+/// </remarks>
+internal sealed class Acknowledgements : IDisposable
 {
     // Remembered per instance: every sequence below Below, and those seen above it (holes wait for a resend).
     private const int MaxAbove = 100_000;
+    private readonly RecordJournal? _journal;
+    private readonly JournalSync _sync;
+    private readonly Action<string, IReadOnlyList<long>> _acknowledge;
+    private readonly long _maxBytes;
     private readonly Dictionary<string, Seen> _seen = new(StringComparer.Ordinal);
-    private readonly HashSet<DeliveryStamp> _pending = [];  // journaled, to be acknowledged at the next commit
-    private readonly HashSet<DeliveryStamp> _again = [];    // had before: acknowledged again at the next commit
+    private HashSet<DeliveryStamp> _pending = [];                 // journaled, to be acknowledged at the next commit
+    private HashSet<DeliveryStamp> _again = [];                   // had before: acknowledged again at the next commit
+    private readonly HashSet<DeliveryStamp> _syncing = [];        // handed to the sync thread, not yet back
+    private readonly BlockingCollection<Batch> _toSync = [];
+    private readonly ConcurrentQueue<Batch> _synced = new();
+    private readonly Thread? _syncer;
     private long _lastSync = Stopwatch.GetTimestamp();
     private long _acknowledged;
     private long _duplicates;
     private long _journalFailures;
+
+    public Acknowledgements(RecordJournal? journal, JournalSync sync, Action<string, IReadOnlyList<long>> acknowledge, long maxBytes = long.MaxValue)
+    {
+        _journal = journal;
+        _sync = sync;
+        _acknowledge = acknowledge;
+        _maxBytes = maxBytes;
+        if (journal is not null && sync != JournalSync.Off)
+        {
+            _syncer = new Thread(SyncLoop) { IsBackground = true, Name = "distlogd-sync" };
+            _syncer.Start();
+        }
+    }
 
     public long Acknowledged => Interlocked.Read(ref _acknowledged);
 
@@ -41,24 +70,24 @@ internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync,
     public bool TryAccept(DeliveryStamp stamp, IReadOnlyList<ReadOnlyMemory<byte>> frames, out long position)
     {
         position = -1;
-        if (Has(stamp) || _pending.Contains(stamp))
+        if (Has(stamp) || _pending.Contains(stamp) || _syncing.Contains(stamp))
         {
             Interlocked.Increment(ref _duplicates);
             _again.Add(stamp);
             return false;
         }
 
-        if (journal is not null)
+        if (_journal is not null)
         {
-            if (journal.SizeBytes >= maxBytes)
+            if (_journal.SizeBytes >= _maxBytes)
             {
                 Interlocked.Increment(ref _journalFailures);
-                throw new IOException($"the journal holds its max_bytes ({maxBytes} bytes): a plugin is that far behind");
+                throw new IOException($"the journal holds its max_bytes ({_maxBytes} bytes): a plugin is that far behind");
             }
 
             try
             {
-                position = journal.Append(frames);
+                position = _journal.Append(frames);
             }
             catch (IOException)
             {
@@ -82,28 +111,35 @@ internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync,
         }
     }
 
-    /// <summary>Makes the journal durable as <c>sync</c> says and acknowledges what it now holds.</summary>
+    /// <summary>Hands what the journal took to the kernel, as <c>sync</c> says when, and has it acknowledged once it
+    /// is on disk (by the sync thread, or here with <c>sync: off</c>).</summary>
     /// <param name="idle">The sockets are empty for now (the end of a burst).</param>
-    /// <exception cref="IOException">The journal could not be written: what waited is forgotten, neither remembered
-    /// nor acknowledged, so that its senders send it again.</exception>
-    /// <returns>Whether the journal was written and acknowledgements sent.</returns>
+    /// <returns>Whether the journal was written (and acknowledgements sent, or on their way).</returns>
+    /// <exception cref="IOException">The journal could not be written or synced: what waited is forgotten, neither
+    /// remembered nor acknowledged, so that its senders send it again.</exception>
     public bool Commit(bool idle)
     {
+        string? syncFailure = TakeSynced();
+        if (syncFailure is not null)
+        {
+            throw new IOException(syncFailure);
+        }
+
         if (!HasPending)
         {
             return false;
         }
 
-        if (journal is not null && _pending.Count > 0)
+        if (_journal is not null && _pending.Count > 0)
         {
-            if ((sync == JournalSync.Batch && !idle) || (sync == JournalSync.Interval && Stopwatch.GetElapsedTime(_lastSync) < TimeSpan.FromMilliseconds(10)))
+            if ((_sync == JournalSync.Batch && !idle) || (_sync == JournalSync.Interval && Stopwatch.GetElapsedTime(_lastSync) < TimeSpan.FromMilliseconds(10)))
             {
                 return false;
             }
 
             try
             {
-                journal.Flush(toDisk: sync != JournalSync.Off);
+                _journal.Flush(toDisk: false);
             }
             catch (IOException)
             {
@@ -114,10 +150,106 @@ internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync,
         }
 
         _lastSync = Stopwatch.GetTimestamp();
-        var byInstance = new Dictionary<string, List<long>>(StringComparer.Ordinal);
-        foreach (var stamp in _pending.Concat(_again))
+        if (_syncer is not null)
+        {
+            _syncing.UnionWith(_pending);
+            _toSync.Add(new Batch(_pending, _again, _journal!.Handle));
+            _pending = [];
+            _again = [];
+            return true;
+        }
+
+        foreach (var stamp in _pending)
         {
             Remember(stamp);
+        }
+
+        Send(_pending, _again);
+        _pending.Clear();
+        _again.Clear();
+        return true;
+    }
+
+    /// <summary>Waits for the sync thread to acknowledge what it was handed (at stop; the journal stays open).</summary>
+    public void Dispose()
+    {
+        _toSync.CompleteAdding();
+        _syncer?.Join();
+        TakeSynced();
+        _toSync.Dispose();
+    }
+
+    /// <summary>Learns what the sync thread made durable; null, or what went wrong.</summary>
+    private string? TakeSynced()
+    {
+        string? failure = null;
+        while (_synced.TryDequeue(out var batch))
+        {
+            _syncing.ExceptWith(batch.Taken);
+            if (batch.Failure is null)
+            {
+                foreach (var stamp in batch.Taken)
+                {
+                    Remember(stamp);
+                }
+            }
+            else
+            {
+                failure = batch.Failure;
+            }
+        }
+
+        return failure;
+    }
+
+    /// <summary>The sync thread: forces the journal to disk, once for every batch waiting, then acknowledges them.</summary>
+    private void SyncLoop()
+    {
+        var batches = new List<Batch>();
+        foreach (var first in _toSync.GetConsumingEnumerable())
+        {
+            batches.Add(first);
+            while (_toSync.TryTake(out var more))
+            {
+                batches.Add(more);
+            }
+
+            string? failure = null;
+            try
+            {
+                // The newest segment's handle: a segment left for a newer one was synced when it was left.
+                RandomAccess.FlushToDisk(batches[^1].Handle);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Left for a newer segment meanwhile, and synced then.
+            }
+            catch (IOException ex)
+            {
+                failure = $"the journal could not be forced to disk ({ex.Message}); its clients send those messages again";
+                Interlocked.Add(ref _journalFailures, batches.Sum(b => b.Taken.Count));
+            }
+
+            foreach (var batch in batches)
+            {
+                if (failure is null)
+                {
+                    Send(batch.Taken, batch.Again);
+                }
+
+                _synced.Enqueue(batch with { Failure = failure });
+            }
+
+            batches.Clear();
+        }
+    }
+
+    /// <summary>Acknowledges messages to their senders, one message per instance.</summary>
+    private void Send(IEnumerable<DeliveryStamp> taken, IEnumerable<DeliveryStamp> again)
+    {
+        var byInstance = new Dictionary<string, List<long>>(StringComparer.Ordinal);
+        foreach (var stamp in taken.Concat(again))
+        {
             if (!byInstance.TryGetValue(stamp.Instance, out var list))
             {
                 byInstance[stamp.Instance] = list = [];
@@ -128,13 +260,9 @@ internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync,
 
         foreach (var (instance, sequences) in byInstance)
         {
-            acknowledge(instance, sequences);
+            _acknowledge(instance, sequences);
             Interlocked.Add(ref _acknowledged, sequences.Count);
         }
-
-        _pending.Clear();
-        _again.Clear();
-        return true;
     }
 
     private bool Has(DeliveryStamp stamp) =>
@@ -166,6 +294,13 @@ internal sealed class Acknowledgements(RecordJournal? journal, JournalSync sync,
                 seen.Below++;
             }
         }
+    }
+
+    /// <summary>What one commit journaled (<paramref name="Taken"/>) or had already (<paramref name="Again"/>), to be
+    /// acknowledged once <paramref name="Handle"/>'s file is on disk.</summary>
+    private sealed record Batch(HashSet<DeliveryStamp> Taken, HashSet<DeliveryStamp> Again, SafeFileHandle Handle)
+    {
+        public string? Failure { get; init; }
     }
 
     private sealed class Seen

@@ -26,6 +26,7 @@ internal sealed class RecordJournal : IDisposable
     private readonly long _segmentBytes;
     private readonly Crc32 _crc = new();
     private FileStream? _file;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _handle; // the same file, for another thread to force it to disk
     private long _segment;
     private long _offset;
     private bool _replayed;
@@ -47,6 +48,11 @@ internal sealed class RecordJournal : IDisposable
 
     /// <summary>Where the entries handed to the kernel end: <see cref="Read"/> reads up to here. Any thread.</summary>
     public long FlushedEnd => Volatile.Read(ref _flushedEnd);
+
+    /// <summary>A handle on the segment being written, for <see cref="RandomAccess.FlushToDisk"/> on another thread
+    /// (which forces the file's data to disk whichever handle wrote it); disposed when the segment is left, after
+    /// it was forced to disk.</summary>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle Handle => _handle ?? throw new InvalidOperationException("the journal is not open");
 
     /// <summary>Bytes in the journal's segments now. Any thread.</summary>
     public long SizeBytes => Interlocked.Read(ref _sizeBytes);
@@ -322,13 +328,23 @@ internal sealed class RecordJournal : IDisposable
 
         _file?.Dispose();
         _file = null;
+        _handle?.Dispose();
+        _handle = null;
     }
 
     private void OpenSegment(long number, long offset)
     {
-        var file = new FileStream(Path.Combine(_folder, Name(number)), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 64 * 1024);
+        string path = Path.Combine(_folder, Name(number));
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 1024 * 1024);
         file.Position = offset;
         _file = file;
+        if (_handle is null || _segment != number)
+        {
+            // Kept across a rewind of the same segment: a sync waiting on it must still reach the disk.
+            _handle?.Dispose();
+            _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+        }
+
         Volatile.Write(ref _segment, number);
         _offset = offset;
         _flushedOffset = offset;

@@ -322,10 +322,9 @@ internal sealed partial class Receiver : IDisposable
         {
             var entry = decoded.Records[i];
             Interlocked.Increment(ref _records);
-            string? id = stamp?.RecordId(i);
             _deliver(entry.Record is { } record
-                ? new ReceivedRecord(system, record, receivedAt) { Body = entry.Body, Encoding = topic.Encoding, DeliveryId = id, JournalPosition = position }
-                : new ReceivedRecord(system, entry.Summary, entry.Body, topic.Encoding, receivedAt) { DeliveryId = id, JournalPosition = position });
+                ? new ReceivedRecord(system, record, receivedAt) { Body = entry.Body, Encoding = topic.Encoding, DeliveryInstance = stamp?.Instance, DeliverySequence = stamp?.Sequence ?? 0, DeliveryIndex = i, JournalPosition = position }
+                : new ReceivedRecord(system, entry.Summary, entry.Body, topic.Encoding, receivedAt) { DeliveryInstance = stamp?.Instance, DeliverySequence = stamp?.Sequence ?? 0, DeliveryIndex = i, JournalPosition = position });
         }
     }
 

@@ -91,6 +91,11 @@ internal sealed class ControlSession : IDisposable
             return;
         }
 
+        // HELLO at once, not at the first beat: records wait for the session to join before they are stamped. The
+        // poller's thread has not started, so this thread may still use the socket.
+        _nextBeat = Stopwatch.GetTimestamp() + (long)(Heartbeat.TotalSeconds * Stopwatch.Frequency);
+        Beat(_socket);
+
         // A poller, not a receive with a timeout: NetMQ's timed receive on a DEALER can block until distlogd comes
         // back after it died, and the rules must still end on time meanwhile.
         _poller.RunAsync("distlog-session");

@@ -346,7 +346,7 @@ internal sealed class RecordSender : IDisposable
             {
                 // A message kept until acknowledged gets an array of its own, which the transport may keep too.
                 stamp = new DeliveryStamp(_acks.Instance, _sequence + 1).ToArray();
-                body = _pendingCopy ??= _buffer.WrittenSpan.ToArray(); // made once, however often the send is tried
+                body = _pendingCopy ??= CopyOfBuffer(); // made once, however often the send is tried
             }
 
             try
@@ -414,6 +414,14 @@ internal sealed class RecordSender : IDisposable
         }
     }
 
+    /// <summary>The message in <see cref="_buffer"/>, in an array of its own (not zeroed first: it is overwritten).</summary>
+    private byte[] CopyOfBuffer()
+    {
+        byte[] copy = GC.AllocateUninitializedArray<byte>(_buffer.Length);
+        _buffer.WrittenSpan.CopyTo(copy);
+        return copy;
+    }
+
     /// <summary>Forgets what distlogd acknowledged, and sends again what it may have lost (after it restarted, or
     /// when an acknowledgement is late).</summary>
     private void ServiceAcknowledgements(IRecordTransport? transport)
@@ -437,7 +445,8 @@ internal sealed class RecordSender : IDisposable
         {
             _window.Resend(entry =>
             {
-                if (!transport.TrySend(entry.Topic, entry.Body, entry.Body.Length, entry.Stamp))
+                byte[] body = entry.Body.ToArray();
+                if (!transport.TrySend(entry.Topic, body, body.Length, entry.Stamp))
                 {
                     return false;
                 }

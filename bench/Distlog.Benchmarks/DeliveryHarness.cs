@@ -16,6 +16,8 @@ namespace Distlog.Benchmarks;
 /// logs as fast as it can, and started again each time on the same journal and store; then the store is counted.</item>
 /// <item><c>overload</c>: the client logs as fast as it can into distlogd writing a file and SQLite (slower than the
 /// receiver, SQLite by far); then every plugin's counters and the store are counted.</item>
+/// <item><c>latency</c>: records logged at 10,000 a second reach a subscriber of distlogd's publish plugin; the time
+/// from each record's creation to its arrival, at most once and acknowledged (journal, <c>sync: 10ms</c>), in turns.</item>
 /// </list>
 /// Both print counts, not a verdict: total = distinct = sent, and nothing dropped, is what acknowledged delivery promises.
 /// </summary>
@@ -30,6 +32,7 @@ internal static partial class DeliveryHarness
             {
                 "crash" => Crash(dir, records),
                 "overload" => Overload(dir, records),
+                "latency" => Latency(dir, records),
                 _ => Usage(),
             };
         }
@@ -41,7 +44,7 @@ internal static partial class DeliveryHarness
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: delivery crash|overload [records]");
+        Console.Error.WriteLine("usage: delivery crash|overload|latency [records]");
         return 2;
     }
 
@@ -114,11 +117,104 @@ internal static partial class DeliveryHarness
         return complete && !dropped && client.Dropped == 0 && distinct == records ? 0 : 1;
     }
 
+    private static int Latency(string dir, int records)
+    {
+        const int Rounds = 3;
+        var results = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        for (int round = 0; round < Rounds; round++)
+        {
+            foreach (bool acknowledged in new[] { false, true })
+            {
+                string roundDir = Directory.CreateDirectory(Path.Combine(dir, $"{round}-{acknowledged}")).FullName;
+                var daemon = Daemon.Start(roundDir, withFile: false, publish: true, acknowledged: acknowledged);
+                try
+                {
+                    results[acknowledged].AddRange(Latencies(daemon, records));
+                }
+                finally
+                {
+                    daemon.Kill();
+                }
+            }
+        }
+
+        Console.WriteLine($"{records:N0} records a round at 10,000/s, {Rounds} rounds a path; milliseconds from a record's creation to its arrival at a subscriber of distlogd's publish plugin");
+        Console.WriteLine("| path | p50 | p99 | max | records |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var (acknowledged, values) in results)
+        {
+            values.Sort();
+            Console.WriteLine($"| {(acknowledged ? "acknowledged (journal, sync: 10ms)" : "at most once")} | {Percentile(values, 0.50):0.0} | {Percentile(values, 0.99):0.0} | {values[^1]:0.0} | {values.Count:N0} |");
+        }
+
+        Console.WriteLine($"added p99: {Percentile(results[true], 0.99) - Percentile(results[false], 0.99):0.0} ms");
+        return 0;
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(p * sorted.Count))];
+
+    /// <summary>Logs <paramref name="records"/> records at 10,000 a second; each one's latency to the subscriber, in ms.</summary>
+    private static List<double> Latencies(Daemon daemon, int records)
+    {
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        using var subscriber = new NetMQ.Sockets.SubscriberSocket();
+        subscriber.Connect(daemon.Publish!);
+        subscriber.SubscribeToAnyTopic();
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            var frames = new List<byte[]>();
+            while (!stop.IsCancellationRequested)
+            {
+                if (!NetMQ.ReceivingSocketExtensions.TryReceiveMultipartBytes(subscriber, TimeSpan.FromMilliseconds(100), ref frames!) || frames.Count < 2)
+                {
+                    continue;
+                }
+
+                double now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+                var record = Protocol.JsonRecordCodec.Default.Decode(frames[1]);
+                if (record.Message?.StartsWith("lat ", StringComparison.Ordinal) == true)
+                {
+                    latencies.Add((now - record.Created) * 1000);
+                }
+            }
+        });
+
+        // The subscription takes a moment to reach the publisher: records before it would be missed, not late.
+        Thread.Sleep(500);
+        using (var provider = new DistlogLoggerProvider(new DistlogOptions
+        {
+            Endpoint = daemon.Endpoint,
+            ControlEndpoint = daemon.Control ?? "off",
+            ServiceName = "latency-bench",
+            SelfLog = null,
+        }))
+        using (var factory = LoggerFactory.Create(b => b.AddProvider(provider)))
+        {
+            var logger = factory.CreateLogger("Latency");
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < records; i++)
+            {
+                logger.LogInformation("lat {N}", i);
+                double due = (i + 1) / 10_000.0;
+                if (clock.Elapsed.TotalSeconds < due)
+                {
+                    Thread.Sleep(TimeSpan.FromSeconds(due - clock.Elapsed.TotalSeconds)); // pacing the log calls
+                }
+            }
+        }
+
+        Wait.For(() => latencies.Count >= records, TimeSpan.FromSeconds(30));
+        stop.Cancel();
+        reader.Wait();
+        return [.. latencies];
+    }
+
     /// <summary>A client that blocks rather than drops (30 s at most), with acknowledgements.</summary>
     private static DistlogLoggerProvider Client(Daemon daemon) => new(new DistlogOptions
     {
         Endpoint = daemon.Endpoint,
-        ControlEndpoint = daemon.Control,
+        ControlEndpoint = daemon.Control ?? "off",
         ServiceName = "delivery-bench",
         QueueCapacity = 8192,
         Overflow = OverflowPolicy.Block,
@@ -160,7 +256,7 @@ internal static partial class DeliveryHarness
     {
         private readonly Process _process;
 
-        private Daemon(Process process, string endpoint, string control, string stats)
+        private Daemon(Process process, string endpoint, string? control, string stats)
         {
             _process = process;
             Endpoint = endpoint;
@@ -170,24 +266,30 @@ internal static partial class DeliveryHarness
 
         public string Endpoint { get; }
 
-        public string Control { get; }
+        /// <summary>The sessions' endpoint; null when the daemon has none (at most once).</summary>
+        public string? Control { get; }
 
         public string StatsEndpoint { get; }
 
-        public static Daemon Start(string dir, bool withFile, Daemon? previous = null)
+        public string? Publish { get; private init; }
+
+        public static Daemon Start(string dir, bool withFile, Daemon? previous = null, bool publish = false, bool acknowledged = true)
         {
             string config = Path.Combine(dir, "distlogd.yaml");
+            string? published = publish ? $"tcp://127.0.0.1:{FreePort()}" : null;
+            string plugins = publish
+                ? $"  - type: publish\n    endpoint: {published}"
+                : $"  - type: sqlite\n    path: {dir}/store.db\n    max_size: 8G" +
+                  (withFile ? $"\n  - type: file\n    path: {dir}/out.jsonl\n    max_bytes: 512M\n    keep: 0\n    queue: 10000" : string.Empty);
             File.WriteAllText(config, $"""
                 listen: {previous?.Endpoint ?? "tcp://127.0.0.1:*"}
-                control: {previous?.Control ?? "tcp://127.0.0.1:*"}
+                control: {(acknowledged ? previous?.Control ?? "tcp://127.0.0.1:*" : "off")}
+                journal: {(acknowledged ? $"{{path: {dir}/journal, sync: 10ms}}" : "off")}
                 stats_interval: 0s
                 stats_endpoint: {previous?.StatsEndpoint ?? "tcp://127.0.0.1:*"}
                 viewer: off
                 plugins:
-                  - type: sqlite
-                    path: {dir}/store.db
-                    max_size: 8G
-                {(withFile ? $"  - type: file\n    path: {dir}/out.jsonl\n    max_bytes: 512M\n    keep: 0\n    queue: 10000" : string.Empty)}
+                {plugins}
                 """);
             var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "distlogd")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             start.ArgumentList.Add("--config");
@@ -229,8 +331,18 @@ internal static partial class DeliveryHarness
 
             return new Daemon(process,
                 Listen().Match(summary!).Groups[1].Value,
-                Sessions().Match(summary!).Groups[1].Value,
-                StatsAt().Match(summary!).Groups[1].Value);
+                Sessions().Match(summary!) is { Success: true } sessions ? sessions.Groups[1].Value : null,
+                StatsAt().Match(summary!).Groups[1].Value)
+            { Publish = published };
+        }
+
+        private static int FreePort()
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            return port;
         }
 
         public JsonElement? Stats()

@@ -175,6 +175,33 @@ public abstract class StoreContract
     private static object? Field(LogRecord record, string name) =>
         record.Context?.Data.FirstOrDefault(p => p.Key == name).Value;
 
+    [SkippableFact]
+    public async Task RecordsHandedAgainWithTheirDeliveryIds_AreStoredOnce()
+    {
+        var (plugin, store) = await CreateAsync();
+        await using var _ = plugin;
+        const string Instance = "0123456789abcdef0123456789abcdef";
+        ReceivedRecord Delivered(int sequence, int index) => new('P', new LogRecord
+        {
+            Name = "Delivery",
+            Message = $"delivered {sequence}/{index}",
+            LevelNo = Levels.Info,
+            LevelName = "INFO",
+            Created = 1_764_072_000 + index,
+            Service = "delivery",
+        }, DateTimeOffset.UtcNow) { DeliveryId = $"{Instance}/{sequence}/{index}" };
+
+        // The first records of message 7 are written; then, as after a crash of distlogd, the whole of message 7
+        // comes again with message 8.
+        await plugin.HandleAsync([.. Enumerable.Range(0, 5).Select(i => Delivered(7, i))], CancellationToken.None);
+        await plugin.HandleAsync([.. Enumerable.Range(0, 10).Select(i => Delivered(7, i)), .. Enumerable.Range(0, 3).Select(i => Delivered(8, i))], CancellationToken.None);
+        await plugin.FlushAsync(CancellationToken.None);
+
+        var stored = await Messages(store, new RecordQuery { Service = "delivery", Limit = 1000 });
+        Assert.Equal(13, stored.Count);
+        Assert.Equal(13, stored.Distinct().Count());
+    }
+
     private static async Task<List<string?>> Messages(IRecordStore store, RecordQuery query) =>
         (await store.QueryAsync(query)).Records.Select(r => r.Record.Message).ToList();
 }

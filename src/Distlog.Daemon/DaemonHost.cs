@@ -150,7 +150,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
         if (_config.Viewer is { } viewer && _viewerStore is not null)
         {
-            _feed = new Viewer.LiveFeed();
+            _feed = new Viewer.LiveFeed { Tail = _journal is null ? null : JournalTail };
             _viewer = await Viewer.ViewerServer.StartAsync(viewer, _viewerStore, _feed, _control).ConfigureAwait(false);
         }
 
@@ -224,7 +224,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     {
         if (_feed is { HasSubscribers: true })
         {
-            _feed.Publish(record.System, record.Record);
+            _feed.Publish(new Viewer.Item(record.System, record.Record, record.JournalPosition >= 0 ? new Viewer.JournalMark(record.JournalPosition, record.DeliveryIndex) : null));
         }
 
         foreach (var runner in _runners)
@@ -313,6 +313,43 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     /// messages at most); the position after them.</summary>
     private long ReadJournal(long from, List<ReceivedRecord> into) =>
         _journal?.Read(from, 256, (position, entry) => into.AddRange(RecordsOf(position, entry))) ?? from;
+
+    /// <summary>For a viewer page that comes back: the journal's records after <paramref name="after"/>, at most
+    /// <paramref name="max"/> (request thread; a mark that names no entry gives none).</summary>
+    private List<Viewer.Item> JournalTail(Viewer.JournalMark after, int max)
+    {
+        var items = new List<Viewer.Item>();
+        long position = after.Position;
+        try
+        {
+            while (items.Count < max)
+            {
+                long next = _journal!.Read(position, 64, (at, entry) =>
+                {
+                    foreach (var record in RecordsOf(at, entry))
+                    {
+                        var mark = new Viewer.JournalMark(at, record.DeliveryIndex);
+                        if (mark.CompareTo(after) > 0 && items.Count < max)
+                        {
+                            items.Add(new Viewer.Item(record.System, record.Record, mark));
+                        }
+                    }
+                });
+                if (next == position)
+                {
+                    break;
+                }
+
+                position = next;
+            }
+        }
+        catch (IOException)
+        {
+            // A mark in the middle of an entry (not one this daemon gave), or a segment gone: what was read so far.
+        }
+
+        return items;
+    }
 
     /// <summary>Keeps every plugin's cursor, and deletes the segments all of them have passed (timer, and at stop).</summary>
     private void SaveCursors()

@@ -19,7 +19,9 @@ namespace Distlog.Viewer;
 /// <item><c>GET /api/tasks?…filters&amp;limit=50</c> — the newest root tasks that have records matching the filters.</item>
 /// <item><c>GET /api/tree/{keyOrId}?limit=100000</c> — one task's whole tree.</item>
 /// <item><c>GET /api/records?…filters&amp;limit=100&amp;cursor=…</c> — a page of records, newest first.</item>
-/// <item><c>GET /api/live[?task=rootId]</c> — server-sent events, one record each, as they arrive.</item>
+/// <item><c>GET /api/live[?task=rootId][&amp;from=mark]</c> — server-sent events, one record each, as they arrive;
+/// records from the journal carry their place there as the event id, and a page that comes back with
+/// <c>Last-Event-ID</c> (or <c>from</c>) first gets what it missed, read from the journal's tail.</item>
 /// <item><c>GET /api/levels</c>, <c>POST /api/levels</c>, <c>DELETE /api/levels/{id}</c> (or <c>?all=true</c>) — the
 /// central level rules; <c>GET /api/components</c> — the clients with a live session.</item>
 /// </list>
@@ -178,42 +180,71 @@ public sealed class ViewerServer : IAsyncDisposable
             http.Response.Headers.CacheControl = "no-cache";
             using var subscription = feed.Subscribe();
 
+            // A page that reconnects says the last record it had: what it missed comes from the journal's tail first.
+            // Subscribed before the tail is read, so nothing falls between; what the tail gave is skipped live.
+            JournalMark? last = null;
+            IReadOnlyList<Item> missed = [];
+            if (feed.Tail is { } tail && JournalMark.TryParse(http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : http.Request.Query["from"], out var from))
+            {
+                missed = tail(from, 10_000);
+                last = missed.Count > 0 ? missed[^1].Mark : from;
+            }
+
             // An open page must not hold the daemon's stop: the stream ends when the server stops, too.
             using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, app.Lifetime.ApplicationStopping);
             var reader = subscription.Reader;
             try
             {
                 await http.Response.WriteAsync(": live\n\n", ended.Token).ConfigureAwait(false);
-                await http.Response.Body.FlushAsync(ended.Token).ConfigureAwait(false);
+                await WriteAsync(missed).ConfigureAwait(false);
                 while (await reader.WaitToReadAsync(ended.Token).ConfigureAwait(false))
                 {
-                    using var buffer = new MemoryStream();
+                    var items = new List<Item>();
                     while (reader.TryRead(out var item))
                     {
-                        if (root is not null && item.Record.Context?.ParsedKey?.RootId != root)
+                        if (last is not { } seen || item.Mark is not { } mark || mark.CompareTo(seen) > 0)
                         {
-                            continue;
+                            items.Add(item);
                         }
-
-                        buffer.Write("data: "u8);
-                        using (var w = new Utf8JsonWriter(buffer))
-                        {
-                            ViewerJson.WriteRecord(w, "live", item.System, item.Record);
-                        }
-
-                        buffer.Write("\n\n"u8);
                     }
 
-                    if (buffer.Length > 0)
-                    {
-                        await http.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ended.Token).ConfigureAwait(false);
-                        await http.Response.Body.FlushAsync(ended.Token).ConfigureAwait(false);
-                    }
+                    await WriteAsync(items).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException)
             {
                 // The page went away, or the daemon is stopping.
+            }
+
+            async Task WriteAsync(IReadOnlyList<Item> items)
+            {
+                using var buffer = new MemoryStream();
+                foreach (var item in items)
+                {
+                    if (root is not null && item.Record.Context?.ParsedKey?.RootId != root)
+                    {
+                        continue;
+                    }
+
+                    if (item.Mark is { } mark)
+                    {
+                        buffer.Write(System.Text.Encoding.ASCII.GetBytes($"id: {mark}\n"));
+                    }
+
+                    buffer.Write("data: "u8);
+                    using (var w = new Utf8JsonWriter(buffer))
+                    {
+                        ViewerJson.WriteRecord(w, "live", item.System, item.Record);
+                    }
+
+                    buffer.Write("\n\n"u8);
+                }
+
+                if (buffer.Length > 0 || items.Count == 0)
+                {
+                    await http.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ended.Token).ConfigureAwait(false);
+                    await http.Response.Body.FlushAsync(ended.Token).ConfigureAwait(false);
+                }
             }
         });
     }

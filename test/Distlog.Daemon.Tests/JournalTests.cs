@@ -116,6 +116,7 @@ public sealed class JournalTests : IDisposable
             File.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddDays(-8));
         }
 
+        Assert.True(journal.Age > TimeSpan.FromDays(7), $"the journal's age is its oldest segment's: {journal.Age}");
         var expired = new List<(long Start, long End)>();
         journal.DeleteBefore(positions[0], TimeSpan.FromDays(7), (start, end) => expired.Add((start, end)));
         Assert.Equal(3, expired.Count);

@@ -57,10 +57,13 @@ internal sealed class RecordJournal : IDisposable
     /// <summary>Bytes in the journal's segments now. Any thread.</summary>
     public long SizeBytes => Interlocked.Read(ref _sizeBytes);
 
-    /// <summary>How long ago the oldest segment kept was last written (zero when the journal is empty). Any thread.</summary>
+    /// <summary>How old the journal's oldest entry is, near enough: how long ago its oldest segment was made (zero when
+    /// the journal is empty). Any thread.</summary>
     public TimeSpan Age => Segments() is [var (_, oldest), ..] && SizeBytes > 0
-        ? DateTime.UtcNow - File.GetLastWriteTimeUtc(oldest)
+        ? DateTime.UtcNow - Min(File.GetCreationTimeUtc(oldest), File.GetLastWriteTimeUtc(oldest))
         : TimeSpan.Zero;
+
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
 
     /// <summary>
     /// Reads every entry kept, in order, and opens the last segment for appending. A torn or damaged tail (a crash

@@ -375,7 +375,7 @@ async function loadComponents() {
     </tr>`).join("");
   $("#components-empty").hidden = components.length > 0;
   $("#daemon-counters").textContent = `distlogd: ${daemon.records} records received, ${daemon.acknowledged} messages acknowledged, ` +
-    `${daemon.duplicates} duplicates dropped, ${daemon.replayed} records replayed at start, ` +
+    `${daemon.duplicates} duplicates dropped, ${daemon.replayed} journaled messages replayed at start, ` +
     `journal ${daemon.journalBytes} bytes (oldest ${daemon.journalAgeSeconds} s, ${daemon.journalRefused} messages refused, ${daemon.journalExpired} records expired), ` +
     `${daemon.pluginsBehind} plugin(s) catching up from the journal, plugins ${daemon.pluginLag} records (${daemon.pluginLagSeconds} s) behind, ` +
     `${daemon.pluginQueue} records queued, ${daemon.dropped} dropped`;

@@ -23,7 +23,6 @@ internal static class BenchClient
         SendHighWatermark = 1000,
         SelfLog = null,
         ControlEndpoint = control,
-        MaxUnacknowledgedBytes = long.Parse(Environment.GetEnvironmentVariable("BENCH_WINDOW") ?? (16L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture),
     });
 
     /// <summary>Logs <paramref name="records"/> records: a task's enter and exit and the structured records between.</summary>

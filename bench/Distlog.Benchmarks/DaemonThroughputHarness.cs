@@ -287,33 +287,11 @@ internal static class DaemonThroughputHarness
                     keep: 0
                     queue: 1000000
                 """);
-            var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "distlogd")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add("--config");
-            start.ArgumentList.Add(config);
-            var process = Process.Start(start)!;
-            using var started = new ManualResetEventSlim();
-            string? summary = null;
-            process.OutputDataReceived += (_, e) =>
-            {
-                if (summary is null && e.Data?.StartsWith("distlogd: listening on ", StringComparison.Ordinal) == true)
-                {
-                    summary = e.Data;
-                    started.Set();
-                }
-            };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            if (!started.Wait(TimeSpan.FromSeconds(30)))
-            {
-                process.Kill();
-                throw new InvalidOperationException("distlogd did not start");
-            }
-
+            var (process, summary) = DistlogdLauncher.Start(config);
             return new DaemonProcess(process, dir,
-                Regex.Match(summary!, @"listening on (\S+?);").Groups[1].Value,
-                Regex.Match(summary!, @"--endpoint (\S+)").Groups[1].Value,
-                acknowledged ? Regex.Match(summary!, @"sessions and level rules on (\S+?);").Groups[1].Value : null);
+                Regex.Match(summary, @"listening on (\S+?);").Groups[1].Value,
+                Regex.Match(summary, @"--endpoint (\S+)").Groups[1].Value,
+                acknowledged ? Regex.Match(summary, @"sessions and level rules on (\S+?);").Groups[1].Value : null);
         }
 
         /// <summary>How many records the file plugin has handled (-1 when the daemon did not answer).</summary>

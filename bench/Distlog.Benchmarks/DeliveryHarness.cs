@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Distlog.Daemon;
 using Distlog.Tests.Shared;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace Distlog.Benchmarks;
@@ -233,23 +232,7 @@ internal static partial class DeliveryHarness
         }
     }
 
-    /// <summary>The client's records in SQLite: all, distinct deliveries, distinct record numbers.</summary>
-    private static (long Total, long Distinct, long Numbers) Stored(string dir)
-    {
-        string path = Path.Combine(dir, "store.db");
-        if (!File.Exists(path))
-        {
-            return (0, 0, 0);
-        }
-
-        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*), count(DISTINCT delivery), count(DISTINCT message) FROM records WHERE message LIKE 'record %'";
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
-    }
+    private static (long Total, long Distinct, long Numbers) Stored(string dir) => StoredRecords.Count(Path.Combine(dir, "store.db"));
 
     /// <summary>distlogd as its own process; started again on the same endpoints and folder after a kill.</summary>
     private sealed partial class Daemon
@@ -291,48 +274,17 @@ internal static partial class DeliveryHarness
                 plugins:
                 {plugins}
                 """);
-            var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "distlogd")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add("--config");
-            start.ArgumentList.Add(config);
-            var process = Process.Start(start)!;
-            using var started = new ManualResetEventSlim();
-            string? summary = null;
-            process.OutputDataReceived += (_, e) =>
+            var (process, summary) = DistlogdLauncher.Start(config, line =>
             {
-                if (e.Data is null)
+                if (!line.StartsWith("info", StringComparison.Ordinal))
                 {
-                    return;
+                    Console.Error.WriteLine("distlogd: " + line);
                 }
-
-                if (summary is null && e.Data.StartsWith("distlogd: listening on ", StringComparison.Ordinal))
-                {
-                    summary = e.Data;
-                    started.Set();
-                }
-                else if (!e.Data.StartsWith("info", StringComparison.Ordinal))
-                {
-                    Console.Error.WriteLine("distlogd: " + e.Data);
-                }
-            };
-            process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is not null)
-                {
-                    Console.Error.WriteLine("distlogd: " + e.Data);
-                }
-            };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            if (!started.Wait(TimeSpan.FromSeconds(60)))
-            {
-                process.Kill();
-                throw new InvalidOperationException("distlogd did not start");
-            }
-
+            });
             return new Daemon(process,
-                Listen().Match(summary!).Groups[1].Value,
-                Sessions().Match(summary!) is { Success: true } sessions ? sessions.Groups[1].Value : null,
-                StatsAt().Match(summary!).Groups[1].Value)
+                Listen().Match(summary).Groups[1].Value,
+                Sessions().Match(summary) is { Success: true } sessions ? sessions.Groups[1].Value : null,
+                StatsAt().Match(summary).Groups[1].Value)
             { Publish = published };
         }
 

@@ -101,15 +101,5 @@ public sealed class DiskFullTests : IDisposable
         }
     }
 
-    /// <summary>The client's records in the store: all of them, distinct ones, and distinct record numbers.</summary>
-    private (long Total, long Distinct, long Numbers) Stored()
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "store.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*), count(DISTINCT delivery), count(DISTINCT message) FROM records WHERE message LIKE 'record %'";
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
-    }
+    private (long Total, long Distinct, long Numbers) Stored() => StoredRecords.Count(Path.Combine(_folder, "store.db"));
 }

@@ -48,6 +48,7 @@ internal sealed partial class PluginRunner : IDisposable
     private volatile bool _behind;
     private long _catchUpFrom;        // the next journal position the worker reads (under _behindGate to change mode)
     private long _lastSkipped = -1;   // the last journaled record not queued while behind (receiving thread, under the gate)
+    private long _startEnd;           // where the journal ended at start: what comes before was never offered
     private DateTimeOffset _lastUnavailableReport; // worker only
 
     /// <param name="config">The plugin's configuration.</param>
@@ -123,6 +124,7 @@ internal sealed partial class PluginRunner : IDisposable
     public void StartAt(long cursor, long end)
     {
         Volatile.Write(ref _offeredEnd, end);
+        _startEnd = end;
         if (cursor < end && _readJournal is not null)
         {
             _behind = true;
@@ -333,8 +335,13 @@ internal sealed partial class PluginRunner : IDisposable
 
             foreach (var record in read)
             {
-                if (Wants(record)) // counted as matched when it was left to the journal
+                if (Wants(record))
                 {
+                    if (record.JournalPosition < _startEnd)
+                    {
+                        Interlocked.Increment(ref _matched); // journaled before this start: never offered (the others were counted then)
+                    }
+
                     batch.Add(record);
                     if (batch.Count >= Config.BatchSize)
                     {

@@ -250,6 +250,7 @@ internal sealed class RecordSender : IDisposable
     {
         TimeSpan backoff = TimeSpan.FromMilliseconds(1);
         long started = Stopwatch.GetTimestamp();
+        long fullSince = 0; // when the window last filled (0: it is not full)
         int pendingRecords = 0; // records in _buffer not yet handed over (0: nothing pending)
         bool pendingIsBatch = false;
         bool pendingIsReport = false;
@@ -287,9 +288,18 @@ internal sealed class RecordSender : IDisposable
             {
                 // distlogd has not acknowledged MaxUnacknowledgedBytes yet: nothing more is sent until it does. New
                 // records wait in the queue meanwhile, where the overflow policy applies (block, or drop and count).
+                // A moment of it is a burst; a second of it is worth saying.
+                fullSince = fullSince == 0 ? Stopwatch.GetTimestamp() : fullSince;
+                if (Stopwatch.GetElapsedTime(fullSince) > TimeSpan.FromSeconds(1))
+                {
+                    _selfLog.Report("unacknowledged", $"distlogd has not acknowledged MaxUnacknowledgedBytes ({_options.MaxUnacknowledgedBytes}) for a second; records wait in the queue until it does");
+                }
+
                 _acks.Wait(TimeSpan.FromMilliseconds(20));
                 continue;
             }
+
+            fullSince = 0;
 
             if (pendingRecords == 0)
             {
@@ -386,10 +396,6 @@ internal sealed class RecordSender : IDisposable
             {
                 _window.Add(++_sequence, topic, stamp, body, pendingRecords, _pendingSpooled.Count > 0 ? [.. _pendingSpooled] : null);
                 _pendingCopy = null;
-                if (_window.Bytes >= _window.MaxBytes)
-                {
-                    _selfLog.Report("unacknowledged", $"distlogd has not acknowledged MaxUnacknowledgedBytes ({_options.MaxUnacknowledgedBytes}); records wait in the queue until it does");
-                }
             }
 
             Interlocked.Increment(ref _messages);

@@ -1,6 +1,8 @@
-// distlogd [--config FILE]      run; without --config on the embedded defaults
-// distlogd --check-config FILE  validate a configuration and exit (0 valid, 1 invalid)
-// distlogd stats [--endpoint E]  print a running daemon's counters as JSON (default tcp://127.0.0.1:5012)
+// distlogd [--config FILE]        run; without --config on the embedded defaults
+// distlogd --check-config FILE    validate a configuration and exit (0 valid, 1 invalid)
+// distlogd stats [--endpoint E]   print a running daemon's counters as JSON (default tcp://127.0.0.1:5012)
+// Every command takes --help.
+using System.CommandLine;
 using Distlog.Daemon;
 using Distlog.Daemon.Configuration;
 using Distlog.Daemon.Plugins;
@@ -9,79 +11,73 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-const string Usage = "usage: distlogd [--config FILE] | --check-config FILE | stats [--endpoint ENDPOINT]";
-if (args.Length > 0 && args[0] == "stats")
+var config = new Option<string?>("--config") { Description = "the YAML configuration to run with (default: the embedded defaults)", HelpName = "FILE" };
+var check = new Option<string?>("--check-config") { Description = "validate this configuration and exit: 0 valid, 1 invalid (the error names file:line)", HelpName = "FILE" };
+var root = new RootCommand("distlogd: collects the records of every distlog client and hands them to its plugins (SQLite, file, Redis, MongoDB, publish, console).")
 {
-    string endpoint = args.Length == 3 && args[1] == "--endpoint" ? args[2] : DaemonConfig.DefaultStatsEndpoint;
-    if (args.Length is not (1 or 3))
+    config,
+    check,
+};
+root.SetAction(async (result, token) =>
+{
+    try
     {
-        Console.Error.WriteLine(Usage);
-        return 2;
+        return result.GetValue(check) is { } checkPath
+            ? await CheckAsync(checkPath).ConfigureAwait(false)
+            : await RunAsync(result.GetValue(config), token).ConfigureAwait(false);
     }
+    catch (PluginConfigurationException ex)
+    {
+        Console.Error.WriteLine($"distlogd: {ex.Message}");
+        return 1;
+    }
+});
 
-    string? reply = StatsServer.Query(endpoint, TimeSpan.FromSeconds(5));
+var endpoint = new Option<string>("--endpoint") { Description = "the daemon's stats endpoint", DefaultValueFactory = _ => DaemonConfig.DefaultStatsEndpoint, HelpName = "ENDPOINT" };
+var stats = new Command("stats", "print a running daemon's counters as JSON") { endpoint };
+stats.SetAction(result =>
+{
+    string at = result.GetValue(endpoint)!;
+    string? reply = StatsServer.Query(at, TimeSpan.FromSeconds(5));
     if (reply is null)
     {
-        Console.Error.WriteLine($"distlogd: no daemon answered at {endpoint} within 5 s");
+        Console.Error.WriteLine($"distlogd: no daemon answered at {at} within 5 s");
         return 1;
     }
 
     Console.WriteLine(reply);
     return 0;
-}
+});
+root.Subcommands.Add(stats);
+// The host stops on SIGTERM itself, draining every plugin (up to 45 s): the parser must not end the process first.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
 
-string? configPath = null;
-string? checkPath = null;
-for (int i = 0; i < args.Length; i++)
+static async Task<int> CheckAsync(string path)
 {
-    switch (args[i])
+    var checkedConfig = ConfigLoader.Load(path);
+    foreach (var plugin in checkedConfig.Plugins)
     {
-        case "--config" when i + 1 < args.Length:
-            configPath = args[++i];
-            break;
-        case "--check-config" when i + 1 < args.Length:
-            checkPath = args[++i];
-            break;
-        case "-h" or "--help":
-            Console.WriteLine(Usage);
-            return 0;
-        default:
-            Console.Error.WriteLine($"distlogd: unknown argument '{args[i]}'; {Usage}");
-            return 2;
-    }
-}
-
-try
-{
-    if (checkPath is not null)
-    {
-        var checkedConfig = ConfigLoader.Load(checkPath);
-        foreach (var plugin in checkedConfig.Plugins)
-        {
-            await PluginFactory.Create(plugin).DisposeAsync().ConfigureAwait(false);
-        }
-
-        Console.WriteLine($"{checkPath}: valid ({checkedConfig.Listen.Count} endpoint(s), {checkedConfig.Plugins.Count} plugin(s))");
-        return 0;
+        await PluginFactory.Create(plugin).DisposeAsync().ConfigureAwait(false);
     }
 
-    var config = configPath is null ? ConfigLoader.Defaults() : ConfigLoader.Load(configPath);
+    Console.WriteLine($"{path}: valid ({checkedConfig.Listen.Count} endpoint(s), {checkedConfig.Plugins.Count} plugin(s))");
+    return 0;
+}
+
+static async Task<int> RunAsync(string? path, CancellationToken token)
+{
+    var loaded = path is null ? ConfigLoader.Defaults() : ConfigLoader.Load(path);
     var builder = Host.CreateApplicationBuilder();
     builder.Logging.ClearProviders();
     builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 
-    // A start that fails (a port in use, say) is said in one line below; the host would add its stack trace.
+    // A start that fails (a port in use, say) is said in one line; the host would add its stack trace.
     builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
     builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
     builder.Services.AddSystemd(); // notify readiness and log in journald's format when systemd runs it; no-op otherwise
-    builder.Services.AddSingleton(config);
+    builder.Services.AddSingleton(loaded);
     builder.Services.AddHostedService<DaemonService>();
     using var host = builder.Build();
-    await host.RunAsync().ConfigureAwait(false);
+    await host.RunAsync(token).ConfigureAwait(false);
     return 0;
-}
-catch (PluginConfigurationException ex)
-{
-    Console.Error.WriteLine($"distlogd: {ex.Message}");
-    return 1;
 }

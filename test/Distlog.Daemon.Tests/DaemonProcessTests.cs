@@ -33,6 +33,26 @@ public class DaemonProcessTests
         }
     }
 
+    [Theory]
+    [InlineData(new[] { "--help" }, "--check-config <FILE>")]
+    [InlineData(new[] { "stats", "--help" }, "--endpoint <ENDPOINT>")]
+    public void EveryCommand_HasHelp_AndExitsZero(string[] args, string mentions)
+    {
+        var (code, stdout, stderr) = Run(args);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Usage:", stdout, StringComparison.Ordinal);
+        Assert.Contains(mentions, stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnknownArgument_IsSaid_WithTheUsage_AndExitCode1()
+    {
+        var (code, stdout, stderr) = Run("--confg", "x.yaml");
+        Assert.Equal(1, code);
+        Assert.Contains("'--confg'", stderr, StringComparison.Ordinal);
+        Assert.Contains("Usage:", stdout + stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AListenPortInUse_IsOneLineNamingTheEndpoint_AndExitCode1()
     {

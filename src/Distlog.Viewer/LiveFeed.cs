@@ -34,12 +34,21 @@ public sealed class LiveFeed
         }
     }
 
-    /// <summary>A reader of what arrives from now on; dispose the subscription when the page goes.</summary>
-    public Subscription Subscribe()
+    /// <summary>The most pages open at once: each holds up to 10,000 records it has not read yet.</summary>
+    public const int MaxSubscribers = 64;
+
+    /// <summary>A reader of what arrives from now on; dispose the subscription when the page goes. Null when
+    /// <see cref="MaxSubscribers"/> pages are open already.</summary>
+    public Subscription? Subscribe()
     {
         var channel = Channel.CreateBounded<Item>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         lock (_lock)
         {
+            if (_subscribers.Length >= MaxSubscribers)
+            {
+                return null;
+            }
+
             _subscribers = [.. _subscribers, channel];
         }
 

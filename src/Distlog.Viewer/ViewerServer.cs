@@ -17,7 +17,8 @@ namespace Distlog.Viewer;
 /// The web viewer: the page (three embedded files) and the JSON HTTP API it uses, on Kestrel.
 /// <list type="bullet">
 /// <item><c>GET /api/tasks?…filters&amp;limit=50</c> — the newest root tasks that have records matching the filters.</item>
-/// <item><c>GET /api/tree/{keyOrId}?limit=100000</c> — one task's whole tree.</item>
+/// <item><c>GET /api/tree/{keyOrId}?limit=100000</c> — one task's whole tree (at most 100,000 records; every
+/// <c>limit</c> is clamped).</item>
 /// <item><c>GET /api/records?…filters&amp;limit=100&amp;cursor=…</c> — a page of records, newest first.</item>
 /// <item><c>GET /api/live[?task=rootId][&amp;from=mark]</c> — server-sent events, one record each, as they arrive;
 /// records from the journal carry their place there as the event id, and a page that comes back with
@@ -106,14 +107,15 @@ public sealed class ViewerServer : IAsyncDisposable
 
         app.MapGet("/api/records", async (HttpContext http) =>
         {
-            var query = Parse(http.Request.Query) with { Limit = Int(http.Request.Query["limit"], 100), Cursor = http.Request.Query["cursor"] };
+            var query = Parse(http.Request.Query) with { Limit = Math.Clamp(Int(http.Request.Query["limit"], 100), 1, RecordQuery.MaxLimit), Cursor = http.Request.Query["cursor"] };
             var page = await store.QueryAsync(query, http.RequestAborted).ConfigureAwait(false);
             await Json(http, w => ViewerJson.WritePage(w, page)).ConfigureAwait(false);
         });
 
         app.MapGet("/api/tree/{id}", async (string id, HttpContext http) =>
         {
-            var tree = await store.GetTaskTreeAsync(id, Int(http.Request.Query["limit"], RecordStoreExtensions.DefaultTreeLimit), http.RequestAborted).ConfigureAwait(false);
+            int limit = Math.Clamp(Int(http.Request.Query["limit"], RecordStoreExtensions.DefaultTreeLimit), 1, RecordStoreExtensions.DefaultTreeLimit);
+            var tree = await store.GetTaskTreeAsync(id, limit, http.RequestAborted).ConfigureAwait(false);
             if (tree is null)
             {
                 await Error(http, StatusCodes.Status404NotFound, $"no records of task '{id}'").ConfigureAwait(false);
@@ -176,9 +178,15 @@ public sealed class ViewerServer : IAsyncDisposable
         {
             string? task = http.Request.Query["task"];
             string? root = task is null ? null : TaskIds.RootOf(task);
+            using var subscription = feed.Subscribe();
+            if (subscription is null)
+            {
+                await Error(http, StatusCodes.Status503ServiceUnavailable, $"{LiveFeed.MaxSubscribers} live pages are open already; close one, or try again").ConfigureAwait(false);
+                return;
+            }
+
             http.Response.ContentType = "text/event-stream";
             http.Response.Headers.CacheControl = "no-cache";
-            using var subscription = feed.Subscribe();
 
             // A page that reconnects says the last record it had: what it missed comes from the journal's tail first.
             // Subscribed before the tail is read, so nothing falls between; what the tail gave is skipped live.

@@ -50,6 +50,53 @@ public sealed class LiveApiTests : IDisposable
         await stop.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
+    [Fact]
+    public async Task LivePages_AreBounded_TheNextOneIsA503SayingWhy_AndAClosedOneFreesItsPlace()
+    {
+        var config = ConfigLoader.Parse(
+            $"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\ncontrol: off\njournal: off\nviewer: http://127.0.0.1:0\nplugins:\n  - type: sqlite\n    path: {_folder}/store.db\n",
+            "test.yaml");
+        await using var daemon = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
+        await daemon.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(daemon.ViewerAddress!) };
+        var open = new List<HttpResponseMessage>();
+        try
+        {
+            for (int i = 0; i < Viewer.LiveFeed.MaxSubscribers; i++)
+            {
+                var page = await http.GetAsync("/api/live", HttpCompletionOption.ResponseHeadersRead);
+                Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+                open.Add(page);
+                using var reader = new StreamReader(await page.Content.ReadAsStreamAsync(), Encoding.UTF8, leaveOpen: true);
+                Assert.Equal(": live", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20))); // subscribed
+            }
+
+            using var refused = await http.GetAsync("/api/live", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("live pages are open already", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            open[0].Dispose();
+            Wait.Until(
+                () =>
+                {
+                    var again = http.GetAsync("/api/live", HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
+                    if (again.StatusCode != System.Net.HttpStatusCode.OK)
+                    {
+                        again.Dispose();
+                        return false;
+                    }
+
+                    open.Add(again);
+                    return true;
+                },
+                () => "a closed page's place to free");
+        }
+        finally
+        {
+            open.ForEach(r => r.Dispose());
+        }
+    }
+
     private static async Task<string?> ReadToEndOfStreamAsync(StreamReader reader)
     {
         try

@@ -92,6 +92,20 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     }
 
     [Fact]
+    public async Task Api_EveryLimitIsClamped()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(fixture.Address) };
+
+        using var one = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/api/tree/{fixture.DemoRoot}?limit=-5"));
+        using var whole = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/api/tree/{fixture.DemoRoot}?limit=10000000"));
+        using var records = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/records?limit=10000000"));
+
+        Assert.True(one.RootElement.GetProperty("truncated").GetBoolean(), "a limit below 1 reads one record");
+        Assert.False(whole.RootElement.GetProperty("truncated").GetBoolean());
+        Assert.True(records.RootElement.GetProperty("records").GetArrayLength() <= Query.RecordQuery.MaxLimit);
+    }
+
+    [Fact]
     public async Task RecordDetails_OpenOnClick_WithTheWholeRecord()
     {
         await _page.GotoAsync($"{fixture.Address}/#task={fixture.DemoRoot}");

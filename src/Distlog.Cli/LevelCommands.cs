@@ -23,6 +23,12 @@ internal static class LevelCommands
 
     private static readonly Option<bool> s_json = new("--json") { Description = "the daemon's JSON answer as it is, for scripts" };
 
+    private static readonly Option<string?> s_token = new("--token")
+    {
+        Description = "an API key of distlogd's api_keys (default: $DISTLOG_TOKEN); changing levels needs an admin key",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DISTLOG_TOKEN"),
+    };
+
     public static Command Level()
     {
         var service = new Option<string?>("--service") { Description = "only this service" };
@@ -35,7 +41,7 @@ internal static class LevelCommands
         var reason = new Option<string?>("--reason") { Description = "why, for the record and the other people" };
         var set = new Command("set", "Sets a level rule: the processes and loggers it selects log from that level on, until it expires or is cleared.")
         {
-            service, host, system, logger, task, level, ttl, reason, s_daemon, s_json,
+            service, host, system, logger, task, level, ttl, reason, s_daemon, s_token, s_json,
         };
         set.SetAction((result, token) => Run(async () =>
         {
@@ -61,7 +67,7 @@ internal static class LevelCommands
             return 0;
         }));
 
-        var list = new Command("list", "The level rules in force, with the time each has left.") { s_daemon, s_json };
+        var list = new Command("list", "The level rules in force, with the time each has left.") { s_daemon, s_token, s_json };
         list.SetAction((result, token) => Run(async () =>
         {
             using var answer = await AskAsync(result, http => http.GetAsync("/api/levels", token), token);
@@ -86,7 +92,7 @@ internal static class LevelCommands
 
         var id = new Argument<string?>("ID") { Description = "the rule's id (see distlog level list)", Arity = ArgumentArity.ZeroOrOne };
         var all = new Option<bool>("--all") { Description = "clear every rule" };
-        var clear = new Command("clear", "Clears one level rule, or all of them: the levels configured in each process apply again.") { id, all, s_daemon };
+        var clear = new Command("clear", "Clears one level rule, or all of them: the levels configured in each process apply again.") { id, all, s_daemon, s_token };
         clear.SetAction((result, token) => Run(async () =>
         {
             string? which = result.GetValue(id);
@@ -109,7 +115,7 @@ internal static class LevelCommands
     {
         var command = new Command("components", "The clients connected to distlogd now: who, since when, how many records a second, which rules select them.")
         {
-            s_daemon, s_json,
+            s_daemon, s_token, s_json,
         };
         command.SetAction((result, token) => Run(async () =>
         {
@@ -192,7 +198,13 @@ internal static class LevelCommands
             throw new ArgumentException($"--daemon must be distlogd's HTTP address, such as http://127.0.0.1:5080; got '{daemon}'");
         }
 
-        return new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+        var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+        if (result.GetValue(s_token) is { Length: > 0 } token)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
     }
 
     /// <summary>The answer's JSON; an error answer becomes the daemon's own one-line message.</summary>

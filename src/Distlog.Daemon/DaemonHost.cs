@@ -151,7 +151,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         if (_config.Viewer is { } viewer && _viewerStore is not null)
         {
             _feed = new Viewer.LiveFeed { Tail = _journal is null ? null : JournalTail };
-            _viewer = await Viewer.ViewerServer.StartAsync(viewer, _viewerStore, _feed, _control).ConfigureAwait(false);
+            _viewer = await Viewer.ViewerServer.StartAsync(viewer, _viewerStore, _feed, _control, new Viewer.ViewerAccess(_config.ApiKeys, _config.ViewerHosts)).ConfigureAwait(false);
         }
 
         Endpoints = await _receiver.StartAsync().ConfigureAwait(false);

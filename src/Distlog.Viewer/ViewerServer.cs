@@ -45,11 +45,11 @@ public sealed class ViewerServer : IAsyncDisposable
     /// <summary>Starts serving <paramref name="store"/> (and <paramref name="feed"/>, live) on <paramref name="url"/>;
     /// port 0 takes a free one.</summary>
     public static Task<ViewerServer> StartAsync(string url, IRecordStore store, LiveFeed feed, CancellationToken cancellationToken = default) =>
-        StartAsync(url, store, feed, null, cancellationToken);
+        StartAsync(url, store, feed, null, null, cancellationToken);
 
     /// <summary>As the public overload, with distlogd's level control behind <c>/api/levels</c> and
-    /// <c>/api/components</c> (null: those answer 503).</summary>
-    internal static async Task<ViewerServer> StartAsync(string url, IRecordStore store, LiveFeed feed, ILevelControl? control, CancellationToken cancellationToken = default)
+    /// <c>/api/components</c> (null: those answer 503), and who may come in (null: open, on loopback).</summary>
+    internal static async Task<ViewerServer> StartAsync(string url, IRecordStore store, LiveFeed feed, ILevelControl? control, ViewerAccess? access = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(feed);
@@ -57,6 +57,7 @@ public sealed class ViewerServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         var app = builder.Build();
+        Guard(app, access ?? ViewerAccess.Open, new Uri(url).Host);
         MapPage(app);
         MapApi(app, store, feed);
         MapLevels(app, control);
@@ -71,6 +72,108 @@ public sealed class ViewerServer : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// In front of every path: the Host must be one the viewer answers to; with keys, a request needs one (a bearer
+    /// key, or the cookie of a login), and changing anything (any method but GET) needs an admin key. A browser
+    /// without a login is sent to <c>/login</c>; the API answers 401 and 403 with a one-line reason.
+    /// </summary>
+    private static void Guard(WebApplication app, ViewerAccess access, string boundHost)
+    {
+        app.Use(async (http, next) =>
+        {
+            if (!access.AllowsHost(http.Request.Host.Host, boundHost))
+            {
+                await Error(http, StatusCodes.Status400BadRequest, $"this viewer does not answer to the host '{http.Request.Host.Host}' (add it to viewer_hosts)").ConfigureAwait(false);
+                return;
+            }
+
+            if (!access.RequiresKey)
+            {
+                await next(http).ConfigureAwait(false);
+                return;
+            }
+
+            string path = http.Request.Path.Value ?? "/";
+            if (path == "/login")
+            {
+                await LoginAsync(http, access).ConfigureAwait(false);
+                return;
+            }
+
+            if (path == "/app.css")
+            {
+                await next(http).ConfigureAwait(false); // the login page's look: nothing to hide
+                return;
+            }
+
+            string header = http.Request.Headers.Authorization.ToString();
+            string? bearer = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..].Trim() : null;
+            var key = access.Match(bearer) ?? access.Session(http.Request.Cookies[ViewerAccess.Cookie]);
+            if (key is null)
+            {
+                if (path.StartsWith("/api/", StringComparison.Ordinal))
+                {
+                    http.Response.Headers.WWWAuthenticate = "Bearer";
+                    await Error(http, StatusCodes.Status401Unauthorized, "an API key is needed: Authorization: Bearer KEY (one of api_keys), or log in at /login").ConfigureAwait(false);
+                }
+                else
+                {
+                    http.Response.Redirect("/login");
+                }
+
+                return;
+            }
+
+            if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && key.Role != ViewerRole.Admin)
+            {
+                await Error(http, StatusCodes.Status403Forbidden, $"the key '{key.Name}' may read, not change: this needs an admin key").ConfigureAwait(false);
+                return;
+            }
+
+            await next(http).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary><c>GET /login</c>: the form; <c>POST /login</c> (field <c>key</c>): a session cookie and back to the
+    /// page, or the form again saying the key is not one of api_keys.</summary>
+    private static async Task LoginAsync(HttpContext http, ViewerAccess access)
+    {
+        string? problem = null;
+        if (HttpMethods.IsPost(http.Request.Method))
+        {
+            var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false) : null;
+            if (access.Match(form?["key"]) is { } key)
+            {
+                http.Response.Cookies.Append(ViewerAccess.Cookie, access.Login(key), new CookieOptions
+                {
+                    HttpOnly = true,
+                    SameSite = SameSiteMode.Strict,
+                    Secure = http.Request.IsHttps,
+                    Path = "/",
+                    MaxAge = ViewerAccess.SessionLength,
+                });
+                http.Response.Redirect("/");
+                return;
+            }
+
+            problem = "That key is not one of this distlogd's api_keys.";
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        }
+
+        http.Response.ContentType = "text/html; charset=utf-8";
+        await http.Response.WriteAsync(LoginPage(problem), http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static string LoginPage(string? problem) =>
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>distlog — log in</title>" +
+        "<link rel=\"stylesheet\" href=\"/app.css\"></head>\n<body><main class=\"login\">\n<h1>distlog</h1>\n" +
+        "<form method=\"post\" action=\"/login\">\n<label for=\"key\">API key</label>\n" +
+        "<input id=\"key\" name=\"key\" type=\"password\" autocomplete=\"current-password\" autofocus required>\n" +
+        "<button type=\"submit\">Log in</button>\n</form>\n" +
+        (problem is null ? string.Empty : $"<p id=\"login-error\" class=\"error\">{System.Net.WebUtility.HtmlEncode(problem)}</p>\n") +
+        "<p class=\"hint\">Ask whoever runs this distlogd for a key (its api_keys); scripts send it as Authorization: Bearer KEY.</p>\n" +
+        "</main></body></html>\n";
 
     private static void MapPage(WebApplication app)
     {

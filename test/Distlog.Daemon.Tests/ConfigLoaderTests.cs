@@ -81,6 +81,11 @@ public class ConfigLoaderTests
     [InlineData("journal:\n  size: 1G\nplugins:\n  - type: console\n", "test.yaml:2: unknown key 'journal: size' (known: path, sync, max_bytes, max_age)")]
     [InlineData("journal:\n  max_bytes: 10k\nplugins:\n  - type: console\n", "test.yaml:2: 'journal: max_bytes' must be at least 1M, got 10240")]
     [InlineData("journal:\n  max_age: forever\nplugins:\n  - type: console\n", "test.yaml:2: 'max_age' must be a duration")]
+    [InlineData("viewer: http://0.0.0.0:5080\nplugins:\n  - type: sqlite\n    path: x.db\n", "test.yaml:1: viewer: http://0.0.0.0:5080 would let anyone who reaches it read every log: add api_keys")]
+    [InlineData("api_keys:\n  - name: ops\n    key: short\nplugins:\n  - type: console\n", "test.yaml:3: api key 'ops' is 5 characters: at least 16")]
+    [InlineData("api_keys:\n  - name: ops\n    key: 0123456789abcdef0\n    role: root\nplugins:\n  - type: console\n", "test.yaml:4: 'api_keys: role' must be read or admin, got 'root'")]
+    [InlineData("api_keys:\n  - name: ops\n    key_file: /nonexistent/ops.key\nplugins:\n  - type: console\n", "test.yaml:3: the key file /nonexistent/ops.key cannot be read")]
+    [InlineData("api_keys:\n  - name: ops\nplugins:\n  - type: console\n", "test.yaml:2: api key 'ops': give its key")]
     public void Errors_NameTheFileLineAndKey(string yaml, string expected)
     {
         var ex = Assert.Throws<PluginConfigurationException>(() =>

@@ -16,7 +16,7 @@ namespace Distlog.Daemon.Configuration;
 /// </summary>
 internal static partial class ConfigLoader
 {
-    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "plugins"];
+    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "api_keys", "viewer_hosts", "plugins"];
     private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
 
     /// <summary>The embedded defaults: listen on loopback port 5010, store to the SQLite file <c>logs/distlog.db</c>,
@@ -121,10 +121,17 @@ internal static partial class ConfigLoader
                         Viewer = viewer is null or "off" ? null
                             : ViewerPattern().IsMatch(viewer) ? viewer
                             : throw new PluginConfigurationException($"{source}:{Line(value)}: 'viewer' must be an address such as http://127.0.0.1:5080 (or off), got '{viewer}'"),
+                        ViewerLine = Line(value),
                     };
                     break;
                 }
 
+                case "api_keys":
+                    config = config with { ApiKeys = ReadApiKeys(value, source, environment) };
+                    break;
+                case "viewer_hosts":
+                    config = config with { ViewerHosts = ReadList(value, source, key, environment, "a host name", "host names") };
+                    break;
                 case "accept_pickle":
                     config = config with { AcceptPickle = Settings(source, value, key, environment).GetBoolean(key, false) };
                     break;
@@ -139,6 +146,11 @@ internal static partial class ConfigLoader
         if (config.Plugins.Count == 0)
         {
             throw new PluginConfigurationException($"{source}: 'plugins' must name at least one plugin");
+        }
+
+        if (config.Viewer is { } served && config.ApiKeys.Count == 0 && !IsLoopback(new Uri(served).Host))
+        {
+            throw new PluginConfigurationException($"{source}:{config.ViewerLine}: viewer: {served} would let anyone who reaches it read every log: add api_keys (see README, Security), or serve it on 127.0.0.1");
         }
 
         // The rules file and the journal go beside the daemon's data: the folder of the first plugin that writes a
@@ -161,6 +173,84 @@ internal static partial class ConfigLoader
 
         return config;
     }
+
+    /// <summary><c>api_keys:</c> — a list of <c>{name, key | key_file, role: read | admin}</c>.</summary>
+    private static List<Viewer.ApiKey> ReadApiKeys(YamlNode value, string source, Func<string, string?> environment)
+    {
+        if (value is not YamlSequenceNode list)
+        {
+            throw new PluginConfigurationException($"{source}:{Line(value)}: 'api_keys' must be a list of keys, each with name, key (or key_file) and role");
+        }
+
+        var keys = new List<Viewer.ApiKey>();
+        foreach (var item in list.Children)
+        {
+            if (item is not YamlMappingNode mapping)
+            {
+                throw new PluginConfigurationException($"{source}:{Line(item)}: each of 'api_keys' must be a mapping of name, key (or key_file) and role");
+            }
+
+            var values = new Dictionary<string, (string? Value, int Line)>(StringComparer.Ordinal);
+            foreach (var (keyNode, child) in mapping.Children)
+            {
+                string name = Key(keyNode, source);
+                if (name is not ("name" or "key" or "key_file" or "role"))
+                {
+                    throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown key 'api_keys: {name}' (known: name, key, key_file, role)");
+                }
+
+                values[name] = child is YamlScalarNode scalar
+                    ? (Scalar(scalar, source, environment), Line(keyNode))
+                    : throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'api_keys: {name}' must be a single value");
+            }
+
+            var settings = new PluginSettings(source, Line(item), values);
+            string keyName = settings.GetRequiredString("name");
+            string secret = (settings.GetString("key"), settings.GetString("key_file")) switch
+            {
+                ({ } inline, null) => inline,
+                (null, { } file) => ReadKeyFile(file, source, settings),
+                _ => throw settings.Error("name", $"api key '{keyName}': give its key (key: ${{VARIABLE}}) or its key_file, one of them"),
+            };
+            if (secret.Length < 16)
+            {
+                throw settings.Error(values.ContainsKey("key") ? "key" : "key_file", $"api key '{keyName}' is {secret.Length} characters: at least 16 (distlogd keygen-style: openssl rand -hex 32)");
+            }
+
+            var role = settings.GetString("role", "read") switch
+            {
+                "read" => Viewer.ViewerRole.Read,
+                "admin" => Viewer.ViewerRole.Admin,
+                var other => throw settings.Error("role", $"'api_keys: role' must be read or admin, got '{other}'"),
+            };
+            if (keys.Any(k => k.Key == secret || k.Name == keyName))
+            {
+                throw settings.Error("name", $"api key '{keyName}': its name or its key is another key's too");
+            }
+
+            keys.Add(new Viewer.ApiKey(keyName, secret, role));
+        }
+
+        return keys;
+    }
+
+    /// <summary>The first line of a key file (relative to the configuration's folder).</summary>
+    private static string ReadKeyFile(string file, string source, PluginSettings settings)
+    {
+        string path = Path.GetFullPath(file, Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".");
+        try
+        {
+            return File.ReadLines(path).FirstOrDefault()?.Trim() ?? string.Empty;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw settings.Error("key_file", $"the key file {path} cannot be read: {ex.Message}");
+        }
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ||
+        (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
 
     /// <summary><c>journal: off</c>, or <c>journal: {path, sync: batch | 10ms | off, max_bytes, max_age}</c>.</summary>
     private static JournalConfig? ReadJournal(YamlNode value, string source, Func<string, string?> environment)
@@ -234,16 +324,19 @@ internal static partial class ConfigLoader
         return open.Count > 0 ? open.Last() : 1;
     }
 
+    /// <summary>A value or a list of values (endpoints, host names).</summary>
+    private static List<string> ReadList(YamlNode value, string source, string key, Func<string, string?> environment, string one = "a name", string entries = "names") => value switch
+    {
+        YamlScalarNode scalar => [Scalar(scalar, source, environment)!],
+        YamlSequenceNode sequence => sequence.Children.Select(n => n is YamlScalarNode s
+            ? Scalar(s, source, environment)!
+            : throw new PluginConfigurationException($"{source}:{Line(n)}: '{key}' entries must be {entries}")).ToList(),
+        _ => throw new PluginConfigurationException($"{source}:{Line(value)}: '{key}' must be {one} or a list of them"),
+    };
+
     private static List<string> ReadEndpoints(YamlNode value, string source, Func<string, string?> environment, string key)
     {
-        var endpoints = value switch
-        {
-            YamlScalarNode scalar => [Scalar(scalar, source, environment)!],
-            YamlSequenceNode sequence => sequence.Children.Select(n => n is YamlScalarNode s
-                ? Scalar(s, source, environment)!
-                : throw new PluginConfigurationException($"{source}:{Line(n)}: '{key}' entries must be endpoints such as tcp://127.0.0.1:5010")).ToList(),
-            _ => throw new PluginConfigurationException($"{source}:{Line(value)}: '{key}' must be an endpoint or a list of endpoints"),
-        };
+        var endpoints = ReadList(value, source, key, environment, "an endpoint", "endpoints such as tcp://127.0.0.1:5010");
         if (endpoints.Count == 0)
         {
             throw new PluginConfigurationException($"{source}:{Line(value)}: '{key}' needs at least one endpoint");

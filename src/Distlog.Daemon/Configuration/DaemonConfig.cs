@@ -40,6 +40,15 @@ internal sealed record DaemonConfig
     /// <summary>Where the web viewer listens (<c>http://127.0.0.1:5080</c>; port 0 = a free one); null = no viewer.</summary>
     public string? Viewer { get; init; }
 
+    /// <summary>The line of <c>viewer:</c>, for the error that a public viewer needs keys.</summary>
+    public int ViewerLine { get; init; }
+
+    /// <summary>Who may use the viewer and its API (<c>api_keys:</c>); none: open, and only on loopback.</summary>
+    public IReadOnlyList<Viewer.ApiKey> ApiKeys { get; init; } = [];
+
+    /// <summary>Host names the viewer answers to besides loopback and its own address (<c>viewer_hosts:</c>).</summary>
+    public IReadOnlyList<string> ViewerHosts { get; init; } = [];
+
     /// <summary>Whether Python pickle bodies are decoded (by a restricted unpickler); off by default.</summary>
     public bool AcceptPickle { get; init; }
 

@@ -190,20 +190,7 @@ internal static partial class ConfigLoader
                 throw new PluginConfigurationException($"{source}:{Line(item)}: each of 'api_keys' must be a mapping of name, key (or key_file) and role");
             }
 
-            var values = new Dictionary<string, (string? Value, int Line)>(StringComparer.Ordinal);
-            foreach (var (keyNode, child) in mapping.Children)
-            {
-                string name = Key(keyNode, source);
-                if (name is not ("name" or "key" or "key_file" or "role"))
-                {
-                    throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown key 'api_keys: {name}' (known: name, key, key_file, role)");
-                }
-
-                values[name] = child is YamlScalarNode scalar
-                    ? (Scalar(scalar, source, environment), Line(keyNode))
-                    : throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'api_keys: {name}' must be a single value");
-            }
-
+            var values = ReadSettings(mapping, "api_keys", ["name", "key", "key_file", "role"], source, environment);
             var settings = new PluginSettings(source, Line(item), values);
             string keyName = settings.GetRequiredString("name");
             string secret = (settings.GetString("key"), settings.GetString("key_file")) switch
@@ -232,6 +219,26 @@ internal static partial class ConfigLoader
         }
 
         return keys;
+    }
+
+    /// <summary>A mapping of single values under <paramref name="section"/>, each key one of <paramref name="known"/>.</summary>
+    private static Dictionary<string, (string? Value, int Line)> ReadSettings(YamlMappingNode mapping, string section, string[] known, string source, Func<string, string?> environment)
+    {
+        var values = new Dictionary<string, (string? Value, int Line)>(StringComparer.Ordinal);
+        foreach (var (keyNode, child) in mapping.Children)
+        {
+            string key = Key(keyNode, source);
+            if (!known.Contains(key))
+            {
+                throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown key '{section}: {key}' (known: {string.Join(", ", known)})");
+            }
+
+            values[key] = child is YamlScalarNode scalar
+                ? (Scalar(scalar, source, environment), Line(keyNode))
+                : throw new PluginConfigurationException($"{source}:{Line(keyNode)}: '{section}: {key}' must be a single value");
+        }
+
+        return values;
     }
 
     /// <summary>The first line of a key file (relative to the configuration's folder).</summary>
@@ -265,21 +272,7 @@ internal static partial class ConfigLoader
             throw new PluginConfigurationException($"{source}:{Line(value)}: 'journal' must be off or a mapping of path, sync, max_bytes, max_age");
         }
 
-        var values = new Dictionary<string, (string? Value, int Line)>(StringComparer.Ordinal);
-        foreach (var (keyNode, child) in mapping.Children)
-        {
-            string key = Key(keyNode, source);
-            if (key is not ("path" or "sync" or "max_bytes" or "max_age"))
-            {
-                throw new PluginConfigurationException($"{source}:{Line(keyNode)}: unknown key 'journal: {key}' (known: path, sync, max_bytes, max_age)");
-            }
-
-            values[key] = child is YamlScalarNode scalar
-                ? (Scalar(scalar, source, environment), Line(keyNode))
-                : throw new PluginConfigurationException($"{source}:{Line(keyNode)}: 'journal: {key}' must be a single value");
-        }
-
-        var settings = new PluginSettings(source, Line(value), values);
+        var settings = new PluginSettings(source, Line(value), ReadSettings(mapping, "journal", ["path", "sync", "max_bytes", "max_age"], source, environment));
         var sync = settings.GetString("sync", "batch") switch
         {
             "batch" => JournalSync.Batch,

@@ -133,16 +133,26 @@ public sealed class LevelRuleTests : IDisposable
             logger.LogInformation("record {N} {Padding}", i, padding);
         }
 
-        // 2,000 records of some 400 bytes are 800 KB: the sender stops near 64 KiB unacknowledged, the queue of 100
-        // fills, and the rest is dropped and counted (DropNewest), not sent.
-        Wait.Until(() => provider.Statistics is { Dropped: > 0, QueueDepth: 100 }, () => $"the queue to fill: {provider.Statistics}");
-        long sent = provider.Statistics.Sent;
-        Assert.True(sent < 400, $"the sender stopped at its window: {provider.Statistics}");
-        Assert.Equal(2001, provider.Statistics.Enqueued + provider.Statistics.Dropped);
+        // Records of some 870 bytes: the sender stops once 64 KiB are unacknowledged, with records still queued; the
+        // queue of 100 filled during the burst, and the rest was dropped and counted (DropNewest). "Stopped": nothing
+        // more is sent for half a second (bounded: at most 101 records can go).
+        DistlogStatistics stopped;
+        do
+        {
+            stopped = provider.Statistics;
+        }
+        while (Wait.For(() => provider.Statistics.Sent > stopped.Sent, TimeSpan.FromMilliseconds(500)));
+        Assert.True(stopped.QueueDepth > 0 && stopped.Sent + stopped.QueueDepth == stopped.Enqueued, $"the sender stopped at its window with records queued: {stopped}");
+        Assert.Equal(2001, stopped.Enqueued + stopped.Dropped);
 
-        // The daemon acknowledges everything: what waited goes on.
-        Send("ACK", $$"""{"seqs":[{{string.Join(',', Enumerable.Range(1, 1000))}}]}""");
-        Wait.Until(() => provider.Statistics.Sent >= sent + 100, () => $"the queue to go once acknowledged: {provider.Statistics}");
+        // The daemon acknowledges all it gets from now on: what waited goes on.
+        Wait.Until(
+            () =>
+            {
+                Send("ACK", $$"""{"seqs":[{{string.Join(',', Enumerable.Range(1, 1000))}}]}""");
+                return provider.Statistics is { QueueDepth: 0 } s && s.Sent == s.Enqueued;
+            },
+            () => $"the queue to go once acknowledged: {provider.Statistics}");
     }
 
     private ServiceProvider Services(string endpoint, LevelRuleScope scope, out CaptureProvider capture)

@@ -1,4 +1,5 @@
 using System.Text;
+using CsCheck;
 using Distlog.Protocol.Tests.Support;
 using Xunit;
 
@@ -81,6 +82,50 @@ public class ScanTests
         }
 
         Assert.True(_fast > 1000, $"fast path {_fast}");
+    }
+
+    [Fact]
+    public void GeneratedRecords_ScanSummarisesAsDecodeReads()
+    {
+        // Property-based (CsCheck): records of generated text, levels, times, task keys and values, encoded as the
+        // client does; the scan's summary is the decode's. A failure prints the shrunk record and the seed.
+        var records = Gen.Select(
+            Gen.String[0, 40],
+            Gen.String[0, 120],
+            Gen.Int[0, 60],
+            Gen.Double[-1e10, 1e10],
+            Gen.String[0, 20],
+            Gen.Int[1, 1000].Select(Gen.Int[0, 5], (seq, depth) => $"{seq}@root" + string.Concat(Enumerable.Repeat("/1", depth))),
+            Gen.Int.Select(Gen.String[0, 30], Gen.Bool, (n, text, flag) => new List<KeyValuePair<string, object?>> { new("n", (long)n), new("text", text), new("flag", flag) }),
+            (name, message, level, created, host, key, values) => new LogRecord
+            {
+                Name = name,
+                Message = message,
+                LevelNo = level,
+                Created = created,
+                Hostname = host,
+                Service = host.Length % 2 == 0 ? "svc" : null,
+                Context = new RecordContext(key, values),
+            });
+        records.Sample(record =>
+        {
+            byte[] bytes = Records.Encode(JsonRecordCodec.Default, record);
+            var decoded = RecordSummary.Of(JsonRecordCodec.Default.Decode(bytes));
+            var scanned = JsonRecordCodec.Scan(bytes);
+            Assert.Equal(
+                (decoded.Name, decoded.LevelNo, decoded.LevelName, decoded.Created, decoded.Hostname, decoded.Service, decoded.Context?.Key, decoded.Context?.ParsedKey),
+                (scanned.Name, scanned.LevelNo, scanned.LevelName, scanned.Created, scanned.Hostname, scanned.Service, scanned.Context?.Key, scanned.Context?.ParsedKey));
+        }, iter: 3000);
+    }
+
+    [Fact]
+    public void GeneratedJsonLikeBytes_ScanRejectsWhatDecodeRejects_WithTheSameWords()
+    {
+        // Property-based: bodies of JSON's own characters after a record's opening, where the two readers part most
+        // easily; each must accept and reject alike.
+        var bodies = Gen.Int[0, s_structural.Length - 1].Array[0, 40]
+            .Select(Gen.Int[0, s_values.Length - 1], (picks, value) => "{\"name\":\"x\",\"msg\":" + s_values[value] + "," + Encoding.ASCII.GetString(picks.Select(i => s_structural[i]).ToArray()) + "}");
+        bodies.Sample(text => { AssertAlike(Encoding.UTF8.GetBytes(text)); }, iter: 5000, threads: 1); // one thread: AssertAlike counts
     }
 
     [Fact]

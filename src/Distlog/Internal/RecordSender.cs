@@ -114,8 +114,14 @@ internal sealed class RecordSender : IDisposable
     /// <summary>Queues a record, or drops and counts it when the queue is full. Called on the logging thread.</summary>
     public void Enqueue(PendingRecord entry)
     {
-        if (_spool is not null && !_spool.Append(entry) && entry.Encoded is not null)
+        if (_spool is not null && !_spool.Append(entry))
         {
+            if (entry.Encoded is null)
+            {
+                entry.Return(); // it cannot be encoded: counted and reported by the encoding, not tried again
+                return;
+            }
+
             _selfLog.Report("spool", $"the spool {_options.Spool} is full (SpoolMaxBytes {_options.SpoolMaxBytes}) or cannot be written: records go on unspooled, and a crash would lose them");
         }
 

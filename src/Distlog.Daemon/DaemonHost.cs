@@ -17,6 +17,8 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly List<PluginRunner> _runners = [];
     private Receiver? _receiver;
+    private Security.CurveGate? _curve;
+    private IReadOnlyList<BoundEndpoint> _bound = [];
     private Control.ControlServer? _control;
     private Journal.RecordJournal? _journal;
     private Journal.Acknowledgements? _acks;
@@ -71,7 +73,10 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     public string? ViewerAddress => _viewer?.Address;
 
     /// <summary>The endpoints bound, once started.</summary>
-    public IReadOnlyList<string> Endpoints { get; private set; } = [];
+    public IReadOnlyList<string> Endpoints => _bound.Select(b => b.Endpoint).ToList();
+
+    /// <summary>The CURVE gate (<c>curve:</c>), once started; null without it.</summary>
+    public Security.CurveGate? Curve => _curve;
 
     /// <summary>The clients' sessions and the level rules, once started (null when <c>control: off</c>).</summary>
     public Control.ControlServer? Control => _control;
@@ -113,7 +118,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     }
 
     /// <summary>A one-line summary of where records come from and go.</summary>
-    public string Summary => $"distlogd: listening on {string.Join(", ", Endpoints)}" +
+    public string Summary => $"distlogd: listening on {string.Join(", ", _bound.Select(b => _curve is null ? b.Endpoint : b.Encrypted ? $"{b.Endpoint} (CURVE, {_curve.ClientCount} client keys)" : $"{b.Endpoint} (plain: UNENCRYPTED, any peer may write)"))}" +
         (_control is null ? "; level control off" : $"; sessions and level rules on {string.Join(", ", _control.Endpoints)}") +
         "; records go to " +
         string.Join(", ", _runners.Select(r => r.Plugin.Target is { } target ? $"{r.Config.Name} ({target})" : r.Config.Name)) +
@@ -123,10 +128,15 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
     public async Task StartAsync()
     {
+        if (_config.Curve is { } curve)
+        {
+            _curve = new Security.CurveGate(curve, _logger);
+        }
+
         if (_config.Control.Count > 0)
         {
             // Acknowledgements travel on the sessions: without them nothing is acknowledged, nor journaled.
-            _control = new Control.ControlServer(_config.Control, _config.LevelsFile, record => _receiver?.Inject(record), _logger) { Listening = () => Endpoints, CountersSource = DeliveryCounters };
+            _control = new Control.ControlServer(_config.Control, _config.LevelsFile, record => _receiver?.Inject(record), _logger, curve: _curve) { Listening = () => Endpoints, CountersSource = DeliveryCounters };
             _control.Start();
             if (_config.Journal is { Path: { } folder } journal)
             {
@@ -146,7 +156,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             runner.Start(); // after the replay: a plugin behind its journal reads it back first
         }
 
-        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, ReleaseOffers, _logger, _config.AcceptPickle, _acks);
+        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, ReleaseOffers, _logger, _config.AcceptPickle, _acks, _curve, _config.PlainListen);
 
         if (_config.Viewer is { } viewer && _viewerStore is not null)
         {
@@ -154,7 +164,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             _viewer = await Viewer.ViewerServer.StartAsync(viewer, _viewerStore, _feed, _control, new Viewer.ViewerAccess(_config.ApiKeys, _config.ViewerHosts)).ConfigureAwait(false);
         }
 
-        Endpoints = await _receiver.StartAsync().ConfigureAwait(false);
+        _bound = await _receiver.StartAsync().ConfigureAwait(false);
         if (_config.StatsEndpoint is not null)
         {
             _stats = new StatsServer(_config.StatsEndpoint, () => StatsServer.ToJson(Statistics), _logger);
@@ -201,6 +211,8 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             await runner.Plugin.DisposeAsync().ConfigureAwait(false);
             runner.Dispose();
         }
+
+        _curve?.Dispose(); // last: its sockets are closed
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);

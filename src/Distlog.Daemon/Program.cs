@@ -49,6 +49,44 @@ stats.SetAction(result =>
     return 0;
 });
 root.Subcommands.Add(stats);
+
+var keyOut = new Option<string?>("--out") { Description = "write the secret key to FILE.key (mode 0600) and the public key to FILE.pub, instead of printing both", HelpName = "FILE" };
+var keygen = new Command("keygen", "make a CURVE key pair: for distlogd's curve: secret_key and public_key, or for a client (its public key goes in distlogd's clients file)") { keyOut };
+keygen.SetAction(result =>
+{
+    var pair = new NetMQ.NetMQCertificate();
+    if (result.GetValue(keyOut) is not { } file)
+    {
+        Console.WriteLine($"public_key: {pair.PublicKeyZ85}");
+        Console.WriteLine($"secret_key: {pair.SecretKeyZ85}");
+        return 0;
+    }
+
+    try
+    {
+        var secretOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            secretOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var secret = new StreamWriter(file + ".key", secretOptions))
+        {
+            secret.WriteLine(pair.SecretKeyZ85);
+        }
+
+        File.WriteAllText(file + ".pub", pair.PublicKeyZ85 + Environment.NewLine);
+        Console.WriteLine($"public_key: {pair.PublicKeyZ85}");
+        Console.WriteLine($"wrote {file}.key (the secret key, readable by you only) and {file}.pub");
+        return 0;
+    }
+    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"distlogd: keygen: {ex.Message}");
+        return 1;
+    }
+});
+root.Subcommands.Add(keygen);
 // The host stops on SIGTERM itself, draining every plugin (up to 45 s): the parser must not end the process first.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
 

@@ -46,30 +46,45 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
         _selfLog = new SelfLog(options.SelfLog, TimeProvider);
         // With a session, the sender stamps its messages and distlogd acknowledges them on the session.
         string? control = ControlSession.EndpointFor(options);
+        CurveKeys? curve = null;
+        string? curveError = null;
+        try
+        {
+            curve = CurveKeys.From(options.Curve);
+        }
+        catch (FormatException ex)
+        {
+            // Never in the clear instead: nothing is sent, and every record is counted as dropped.
+            curveError = ex.Message;
+            control = null;
+        }
+
         _acks = control is null ? null : new AckInbox(Guid.NewGuid().ToString("N"));
-        Sender = new RecordSender(options, _selfLog, () => CreateTransport(options, _selfLog, LibzmqPushTransport.IsAvailable), _acks);
+        Sender = new RecordSender(options, _selfLog, () => curveError is null
+            ? CreateTransport(options, _selfLog, LibzmqPushTransport.IsAvailable, curve)
+            : throw new FormatException(curveError), _acks);
         if (control is not null)
         {
-            Session = new ControlSession(control, options, levelRules, () => Sender.Statistics, _selfLog, _acks!);
+            Session = new ControlSession(control, options, levelRules, () => Sender.Statistics, _selfLog, _acks!, curve);
         }
 
         ProcessExitFlush.Track(this, options.FlushTimeout);
     }
 
     /// <summary>Makes the sender's socket (on the sender thread): libzmq's when asked for and loadable, else NetMQ's.</summary>
-    internal static IRecordTransport CreateTransport(DistlogOptions options, SelfLog selfLog, bool libzmqLoads)
+    internal static IRecordTransport CreateTransport(DistlogOptions options, SelfLog selfLog, bool libzmqLoads, CurveKeys? curve = null)
     {
         if (options.Transport == DistlogTransport.Libzmq)
         {
             if (libzmqLoads)
             {
-                return new LibzmqPushTransport(options.Endpoint, options.SendHighWatermark);
+                return new LibzmqPushTransport(options.Endpoint, options.SendHighWatermark, curve);
             }
 
             selfLog.Report("transport", "the libzmq transport was asked for but libzmq (libzmq.so.5) cannot be loaded; sending through NetMQ instead");
         }
 
-        return new NetMqPushTransport(options.Endpoint, options.SendHighWatermark);
+        return new NetMqPushTransport(options.Endpoint, options.SendHighWatermark, curve);
     }
 
     /// <summary>The provider's counters now.</summary>

@@ -32,6 +32,10 @@ public sealed class DistlogOptions
     /// sent unspooled, and a crash would lose it (reported through <see cref="SelfLog"/>).</summary>
     public long SpoolMaxBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>CURVE keys, for a distlogd that encrypts and authenticates its sockets (its <c>curve:</c>). Default:
+    /// none, plain sockets.</summary>
+    public DistlogCurveOptions Curve { get; set; } = new();
+
     /// <summary>Which providers obey the central level rules. Default <see cref="LevelRuleScope.AllProviders"/>.</summary>
     public LevelRuleScope LevelRules { get; set; } = LevelRuleScope.AllProviders;
 

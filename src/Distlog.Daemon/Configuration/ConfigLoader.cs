@@ -16,7 +16,7 @@ namespace Distlog.Daemon.Configuration;
 /// </summary>
 internal static partial class ConfigLoader
 {
-    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "api_keys", "viewer_hosts", "plugins"];
+    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "api_keys", "viewer_hosts", "curve", "plain_listen", "plugins"];
     private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
 
     /// <summary>The embedded defaults: listen on loopback port 5010, store to the SQLite file <c>logs/distlog.db</c>,
@@ -84,6 +84,12 @@ internal static partial class ConfigLoader
                 case "listen":
                     config = config with { Listen = ReadEndpoints(value, source, environment, key) };
                     break;
+                case "plain_listen":
+                    config = config with { PlainListen = ReadEndpoints(value, source, environment, key), PlainListenLine = Line(keyNode) };
+                    break;
+                case "curve":
+                    config = config with { Curve = ReadCurve(value, source, environment) };
+                    break;
                 case "control":
                     config = config with
                     {
@@ -148,6 +154,11 @@ internal static partial class ConfigLoader
             throw new PluginConfigurationException($"{source}: 'plugins' must name at least one plugin");
         }
 
+        if (config.PlainListen.Count > 0 && config.Curve is null)
+        {
+            throw new PluginConfigurationException($"{source}:{config.PlainListenLine}: plain_listen: is for unencrypted endpoints beside CURVE ones: without curve: every listen: endpoint is plain already");
+        }
+
         if (config.Viewer is { } served && config.ApiKeys.Count == 0 && !IsLoopback(new Uri(served).Host))
         {
             throw new PluginConfigurationException($"{source}:{config.ViewerLine}: viewer: {served} would let anyone who reaches it read every log: add api_keys (see README, Security), or serve it on 127.0.0.1");
@@ -196,7 +207,7 @@ internal static partial class ConfigLoader
             string secret = (settings.GetString("key"), settings.GetString("key_file")) switch
             {
                 ({ } inline, null) => inline,
-                (null, { } file) => ReadKeyFile(file, source, settings),
+                (null, { } file) => ReadKeyFile(file, source, settings, "key_file"),
                 _ => throw settings.Error("name", $"api key '{keyName}': give its key (key: ${{VARIABLE}}) or its key_file, one of them"),
             };
             if (secret.Length < 16)
@@ -241,8 +252,61 @@ internal static partial class ConfigLoader
         return values;
     }
 
+    /// <summary><c>curve:</c> — <c>{secret_key | secret_key_file, public_key | public_key_file, clients}</c>.</summary>
+    private static CurveConfig ReadCurve(YamlNode value, string source, Func<string, string?> environment)
+    {
+        if (value is not YamlMappingNode mapping)
+        {
+            throw new PluginConfigurationException($"{source}:{Line(value)}: 'curve' must be a mapping of secret_key (or secret_key_file), public_key (or public_key_file) and clients");
+        }
+
+        var values = ReadSettings(mapping, "curve", ["secret_key", "secret_key_file", "public_key", "public_key_file", "clients"], source, environment);
+        var settings = new PluginSettings(source, Line(value), values);
+        byte[] secret = CurveKey(settings, source, "secret_key", required: true)!;
+        var pair = NetMQ.NetMQCertificate.CreateFromSecretKey(secret);
+        if (CurveKey(settings, source, "public_key", required: false) is { } stated && !stated.AsSpan().SequenceEqual(pair.PublicKey))
+        {
+            throw settings.Error(values.ContainsKey("public_key") ? "public_key" : "public_key_file", "'curve: public_key' is not the public key of secret_key: give the pair that distlogd keygen made together");
+        }
+
+        string clients = settings.GetRequiredString("clients");
+        return new CurveConfig(secret, pair.PublicKey, Path.GetFullPath(clients, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."))
+        {
+            Source = source,
+            Line = Line(value),
+        };
+    }
+
+    /// <summary>A CURVE key given as <paramref name="name"/> (its Z85 text, e.g. <c>${VARIABLE}</c>) or in the file
+    /// <paramref name="name"/><c>_file</c>.</summary>
+    private static byte[]? CurveKey(PluginSettings settings, string source, string name, bool required)
+    {
+        string file = name + "_file";
+        string? text = (settings.GetString(name), settings.GetString(file)) switch
+        {
+            ({ } inline, null) => inline,
+            (null, { } path) => ReadKeyFile(path, source, settings, file),
+            (null, null) when !required => null,
+            _ => throw settings.Error(name, $"'curve' needs its {name} (${{VARIABLE}}) or its {file}, one of them"),
+        };
+        if (text is null)
+        {
+            return null;
+        }
+
+        string key = settings.GetString(name) is null ? file : name;
+        try
+        {
+            return text.Length == 40 ? NetMQ.NetMQCertificate.FromPublicKey(text).PublicKey : throw new ArgumentException("length");
+        }
+        catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException)
+        {
+            throw settings.Error(key, $"'curve: {name}' must be the 40-character Z85 key that distlogd keygen prints, got {text.Length} characters");
+        }
+    }
+
     /// <summary>The first line of a key file (relative to the configuration's folder).</summary>
-    private static string ReadKeyFile(string file, string source, PluginSettings settings)
+    private static string ReadKeyFile(string file, string source, PluginSettings settings, string key)
     {
         string path = Path.GetFullPath(file, Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".");
         try
@@ -251,7 +315,7 @@ internal static partial class ConfigLoader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw settings.Error("key_file", $"the key file {path} cannot be read: {ex.Message}");
+            throw settings.Error(key, $"the key file {path} cannot be read: {ex.Message}");
         }
     }
 

@@ -10,6 +10,15 @@ internal sealed record DaemonConfig
 
     public IReadOnlyList<string> Listen { get; init; } = [DefaultListen];
 
+    /// <summary>With <see cref="Curve"/>: endpoints that stay unencrypted and take any peer (for the original
+    /// Python clients); the startup summary says so.</summary>
+    public IReadOnlyList<string> PlainListen { get; init; } = [];
+
+    public int PlainListenLine { get; init; }
+
+    /// <summary>CURVE on every socket (<c>curve:</c>); null = plain ZeroMQ.</summary>
+    public CurveConfig? Curve { get; init; }
+
     public const string DefaultControl = "tcp://127.0.0.1:5011";
 
     /// <summary>ROUTER endpoints of the clients' sessions (level rules, who is connected); empty = off.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using Distlog.Plugins;
 using Distlog.Protocol;
@@ -27,13 +28,15 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
 
     private const int MaxSessions = 10_000;
     private static readonly TimeSpan s_reportInterval = TimeSpan.FromMinutes(1);
+    private static readonly byte[] s_header = Encoding.ASCII.GetBytes(ControlMessage.Header);
 
     private readonly IReadOnlyList<string> _endpoints;
     private readonly LevelRuleBook _book;
     private readonly Action<ReceivedRecord> _announce;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly RouterSocket _socket = new();
+    private readonly RouterSocket? _socket;
+    private readonly Security.CurveRouter? _curve;
     private readonly NetMQQueue<Action> _commands = new();
     private readonly NetMQTimer _sweep = new(TimeSpan.FromMilliseconds(250));
     private readonly NetMQPoller _poller;
@@ -43,18 +46,30 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
     private DateTimeOffset _lastBadReport; // control thread only
     private long _badMessages;
 
-    public ControlServer(IReadOnlyList<string> endpoints, string? levelsFile, Action<ReceivedRecord> announce, ILogger logger, TimeProvider? time = null)
+    public ControlServer(IReadOnlyList<string> endpoints, string? levelsFile, Action<ReceivedRecord> announce, ILogger logger, TimeProvider? time = null, Security.CurveGate? curve = null /* CURVE endpoints, letting in only its clients */)
     {
         _endpoints = endpoints;
         _book = new LevelRuleBook(levelsFile);
         _announce = announce;
         _logger = logger;
         _time = time ?? TimeProvider.System;
-        _socket.Options.Linger = TimeSpan.FromMilliseconds(100);
-        _socket.Options.SendHighWatermark = 1000;
-        _socket.Options.MaxMsgSize = ControlMessage.MaxBytes + 1024;
-        // An exception must not leave a handler: it would end the poller's thread, and the process with it.
-        _socket.ReceiveReady += (_, _) => Guarded(Receive);
+        _poller = [_commands, _sweep];
+        if (curve is not null)
+        {
+            // libzmq's socket has a thread of its own; what it receives is handled on the control thread.
+            _curve = new Security.CurveRouter(curve, ControlMessage.MaxBytes + 1024, frames => _commands.Enqueue(() => Guarded(() => Handle(frames))));
+        }
+        else
+        {
+            _socket = new RouterSocket();
+            _socket.Options.Linger = TimeSpan.FromMilliseconds(100);
+            _socket.Options.SendHighWatermark = 1000;
+            _socket.Options.MaxMsgSize = ControlMessage.MaxBytes + 1024;
+            // An exception must not leave a handler: it would end the poller's thread, and the process with it.
+            _socket.ReceiveReady += (_, _) => Guarded(Receive);
+            _poller.Add(_socket);
+        }
+
         _commands.ReceiveReady += (_, e) => Guarded(() =>
         {
             while (e.Queue.TryDequeue(out var command, TimeSpan.Zero))
@@ -63,7 +78,6 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
             }
         });
         _sweep.Elapsed += (_, _) => Guarded(Sweep);
-        _poller = [_socket, _commands, _sweep];
     }
 
     /// <summary>The endpoints bound, once started.</summary>
@@ -100,9 +114,9 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
             {
                 bound.Add(Bind(endpoint));
             }
-            catch (Exception ex) when (ex is NetMQException or SocketException or ArgumentException)
+            catch (Exception ex) when (ex is NetMQException or SocketException or ArgumentException or Security.BindFailedException)
             {
-                throw new PluginConfigurationException(ex is AddressAlreadyInUseException
+                throw new PluginConfigurationException(ex is AddressAlreadyInUseException or Security.BindFailedException { InUse: true }
                     ? $"control endpoint {endpoint} is in use — is another distlogd running? (set control: to another endpoint, or off)"
                     : $"control endpoint {endpoint} cannot be bound: {ex.Message}");
             }
@@ -110,6 +124,7 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
 
         Endpoints = bound;
         _poller.RunAsync("distlogd-control");
+        _curve?.Start();
         return bound;
     }
 
@@ -171,12 +186,19 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
         }
 
         _poller.Dispose();
-        _socket.Dispose();
+        _curve?.Dispose();
+        _socket?.Dispose();
         _commands.Dispose();
     }
 
     private string Bind(string endpoint)
     {
+        if (_curve is not null)
+        {
+            return _curve.Bind(endpoint);
+        }
+
+        ArgumentNullException.ThrowIfNull(_socket);
         if (endpoint.StartsWith("tcp://", StringComparison.Ordinal) && (endpoint.EndsWith(":*", StringComparison.Ordinal) || endpoint.EndsWith(":0", StringComparison.Ordinal)))
         {
             string host = endpoint[6..endpoint.LastIndexOf(':')];
@@ -215,17 +237,18 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
     private void Receive()
     {
         var frames = new List<byte[]>(4);
-        while (_socket.TryReceiveMultipartBytes(TimeSpan.Zero, ref frames!, 4))
+        while (_socket!.TryReceiveMultipartBytes(TimeSpan.Zero, ref frames!, 4))
         {
-            byte[] identity = frames[0]; // a ROUTER always puts the peer's identity first
-            frames.RemoveAt(0);
-            Handle(identity, frames);
+            Handle(frames);
             frames.Clear();
         }
     }
 
-    private void Handle(byte[] identity, List<byte[]> frames)
+    /// <summary>One message of a client: its identity (a ROUTER always puts the peer's first), then its frames.</summary>
+    private void Handle(List<byte[]> frames)
     {
+        byte[] identity = frames[0];
+        frames.RemoveAt(0);
         string key = Convert.ToHexString(identity);
         if (!ControlMessage.TryRead(frames, out string verb, out var body, out string? error))
         {
@@ -381,16 +404,15 @@ internal sealed partial class ControlServer : ILevelControl, IDisposable
 
     private void Send(byte[] identity, string verb, byte[]? body)
     {
-        var message = new NetMQMessage(4);
-        message.Append(identity);
-        message.Append(ControlMessage.Header);
-        message.Append(verb);
-        if (body is not null)
+        byte[][] frames = body is null ? [identity, s_header, Encoding.ASCII.GetBytes(verb)] : [identity, s_header, Encoding.ASCII.GetBytes(verb), body];
+        if (_curve is not null)
         {
-            message.Append(body);
+            _curve.Send(frames);
+            return;
         }
 
-        _socket.TrySendMultipartMessage(TimeSpan.Zero, message); // a client that does not read loses its copy, never slows us
+        var message = new NetMQMessage(frames);
+        _socket!.TrySendMultipartMessage(TimeSpan.Zero, message); // a client that does not read loses its copy, never slows us
     }
 
     /// <summary>Logs a change as a record of <c>Distlog.Levels</c>, through the daemon's own plugins.</summary>

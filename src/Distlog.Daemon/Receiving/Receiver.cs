@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Distlog.Plugins;
 using Distlog.Protocol;
 using Microsoft.Extensions.Logging;
-using NetMQ;
-using NetMQ.Sockets;
 
 namespace Distlog.Daemon.Receiving;
 
@@ -27,12 +24,14 @@ internal sealed partial class Receiver : IDisposable
     private const int MessagesPerCommit = 256;
 
     private readonly IReadOnlyList<string> _listen;
+    private readonly IReadOnlyList<string> _plainListen;
+    private readonly Security.CurveGate? _curve;
     private readonly int _maxBodyBytes;
     private readonly Action<ReceivedRecord> _deliver;
     private readonly Action _endOfInput;
     private readonly ILogger _logger;
     private readonly Thread _thread;
-    private readonly TaskCompletionSource<IReadOnlyList<string>> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<IReadOnlyList<BoundEndpoint>> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<RejectReason, long> _rejected = new();
     private readonly ConcurrentDictionary<RejectReason, DateTimeOffset> _lastReport = new();
     private readonly ConcurrentQueue<ReceivedRecord> _local = new();
@@ -54,8 +53,12 @@ internal sealed partial class Receiver : IDisposable
     /// <param name="acceptPickle">Whether pickle bodies are decoded (safely) instead of refused.</param>
     /// <param name="acks">Takes stamped messages (acknowledged delivery): journals them, drops those already had, and
     /// acknowledges; null refuses them.</param>
-    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, Action endOfInput, ILogger logger, bool acceptPickle = false, Journal.Acknowledgements? acks = null)
+    /// <param name="curve">Makes the <paramref name="listen"/> sockets CURVE ones, that let in only its clients.</param>
+    /// <param name="plainListen">With <paramref name="curve"/>: endpoints that stay plain.</param>
+    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, Action endOfInput, ILogger logger, bool acceptPickle = false, Journal.Acknowledgements? acks = null, Security.CurveGate? curve = null, IReadOnlyList<string>? plainListen = null)
     {
+        _curve = curve;
+        _plainListen = plainListen ?? [];
         _acks = acks;
         _pickle = acceptPickle ? new PickleRecordCodec() : null;
         _listen = listen;
@@ -73,8 +76,8 @@ internal sealed partial class Receiver : IDisposable
     public IReadOnlyDictionary<RejectReason, long> Rejected => new Dictionary<RejectReason, long>(_rejected);
 
     /// <summary>Binds every endpoint and starts receiving.</summary>
-    /// <returns>The bound endpoints (a <c>*</c> or <c>0</c> port replaced by the one chosen).</returns>
-    public async Task<IReadOnlyList<string>> StartAsync()
+    /// <returns>The bound sockets (a <c>*</c> or <c>0</c> port replaced by the one chosen).</returns>
+    public async Task<IReadOnlyList<BoundEndpoint>> StartAsync()
     {
         _thread.Start();
         return await _bound.Task.ConfigureAwait(false);
@@ -96,45 +99,31 @@ internal sealed partial class Receiver : IDisposable
 
     private void Run()
     {
-        var sockets = new List<PullSocket>();
+        var sources = new List<MessageSource>();
         try
         {
-            var endpoints = new List<string>();
             foreach (string endpoint in _listen)
             {
-                var socket = new PullSocket();
-                sockets.Add(socket);
-
-                // NetMQ's default linger of zero throws away what a PULL socket received but has not handed out
-                // when a sender disconnects; lingering keeps the tail of a client that logs and exits.
-                socket.Options.Linger = TimeSpan.FromSeconds(30);
-                socket.Options.ReceiveHighWatermark = 10_000;
-
-                // A memory guard: a peer that sends far more than the limit is cut off by NetMQ before the frame is
-                // held; anything up to four times the limit is received, counted and reported as too large.
-                socket.Options.MaxMsgSize = (long)_maxBodyBytes * 4 + 1024;
-                try
-                {
-                    endpoints.Add(Bind(socket, endpoint));
-                }
-                catch (AddressAlreadyInUseException)
-                {
-                    throw new PluginConfigurationException($"{endpoint} is in use — is another distlogd running? (or set listen: to another endpoint)");
-                }
+                sources.Add(MessageSource.Bind(endpoint, _maxBodyBytes, _curve));
             }
 
-            _bound.TrySetResult(endpoints);
+            foreach (string endpoint in _plainListen)
+            {
+                sources.Add(MessageSource.Bind(endpoint, _maxBodyBytes, gate: null));
+            }
+
+            _bound.TrySetResult(sources.Select(s => new BoundEndpoint(s.Endpoint, s.Encrypted)).ToList());
         }
         catch (Exception ex)
         {
-            sockets.ForEach(s => s.Dispose());
+            sources.ForEach(s => s.Dispose());
             _bound.TrySetException(ex);
             return;
         }
 
         try
         {
-            Loop(sockets);
+            Loop(sources);
         }
         finally
         {
@@ -145,89 +134,53 @@ internal sealed partial class Receiver : IDisposable
 
             _endOfInput();
             Commit();
-            sockets.ForEach(s => s.Dispose());
+            sources.ForEach(s => s.Dispose());
         }
     }
 
-    private void Loop(List<PullSocket> sockets)
+    private void Loop(List<MessageSource> sources)
     {
-        var frames = new List<ReadOnlyMemory<byte>>(2);
-        var msg = default(Msg);
-        msg.InitEmpty();
-        var wait = TimeSpan.FromMilliseconds(sockets.Count == 1 ? 100 : 10);
-        try
+        var frames = new List<ReadOnlyMemory<byte>>(3);
+        var wait = TimeSpan.FromMilliseconds(sources.Count == 1 ? 100 : 10);
+        while (!_stop)
         {
-            while (!_stop)
+            bool any = false;
+            foreach (var source in sources)
             {
-                bool any = false;
-                foreach (var socket in sockets)
-                {
-                    // Drain what is there; the wait only applies when a socket is idle.
-                    int sinceCommit = 0;
-                    while (TryReceiveMessage(socket, any ? TimeSpan.Zero : _acks?.HasPending == true ? s_commitWait : wait, ref msg, frames))
-                    {
-                        any = true;
-                        Handle(frames);
-                        frames.Clear();
-                        if (_stop)
-                        {
-                            return;
-                        }
-
-                        if (++sinceCommit == MessagesPerCommit)
-                        {
-                            // A stream that never pauses still gets its acknowledgements (and its plugins their records).
-                            sinceCommit = 0;
-                            _endOfInput();
-                            Commit();
-                        }
-                    }
-                }
-
-                while (_local.TryDequeue(out var own))
+                // Drain what is there; the wait only applies when a socket is idle.
+                int sinceCommit = 0;
+                while (source.TryReceive(any ? TimeSpan.Zero : _acks?.HasPending == true ? s_commitWait : wait, frames))
                 {
                     any = true;
-                    _deliver(own);
-                }
+                    Handle(frames);
+                    frames.Clear();
+                    if (_stop)
+                    {
+                        return;
+                    }
 
-                if (any)
-                {
-                    _endOfInput();
+                    if (++sinceCommit == MessagesPerCommit)
+                    {
+                        // A stream that never pauses still gets its acknowledgements (and its plugins their records).
+                        sinceCommit = 0;
+                        _endOfInput();
+                        Commit();
+                    }
                 }
-
-                Commit();
             }
-        }
-        finally
-        {
-            msg.Close();
-        }
-    }
 
-    /// <summary>
-    /// Receives one whole message, every frame of it. Each frame's bytes are taken from NetMQ, not copied: the
-    /// message lets go of its buffer without handing it back to NetMQ's buffer pool, so NetMQ never reuses it, and
-    /// the records keep slices of it (a batch's records share their batch's buffer).
-    /// </summary>
-    private static bool TryReceiveMessage(PullSocket socket, TimeSpan wait, ref Msg msg, List<ReadOnlyMemory<byte>> frames)
-    {
-        if (!socket.TryReceive(ref msg, wait))
-        {
-            return false;
-        }
-
-        while (true)
-        {
-            bool more = msg.HasMore;
-            frames.Add(msg.Size == 0 ? ReadOnlyMemory<byte>.Empty : msg.SliceAsMemory());
-            msg.InitEmpty();
-            if (!more)
+            while (_local.TryDequeue(out var own))
             {
-                return true;
+                any = true;
+                _deliver(own);
             }
 
-            // ZeroMQ delivers a message whole: its other frames are there once the first is.
-            socket.Receive(ref msg);
+            if (any)
+            {
+                _endOfInput();
+            }
+
+            Commit();
         }
     }
 
@@ -328,22 +281,6 @@ internal sealed partial class Receiver : IDisposable
         }
     }
 
-    private static string Bind(PullSocket socket, string endpoint)
-    {
-        var match = RandomPort().Match(endpoint);
-        if (match.Success)
-        {
-            int port = socket.BindRandomPort("tcp://" + match.Groups["host"].Value);
-            return $"tcp://{match.Groups["host"].Value}:{port}";
-        }
-
-        socket.Bind(endpoint);
-        return endpoint;
-    }
-
-    [GeneratedRegex(@"^tcp://(?<host>[^:]+):(\*|0)$")]
-    private static partial Regex RandomPort();
-
     [LoggerMessage(Level = LogLevel.Error, Message = "the journal cannot be written ({Reason}): acknowledged messages are not taken, and their clients hold them and send them again [{Count} failures so far; reported at most once a minute]")]
     private static partial void LogJournalFailed(ILogger logger, string reason, long count);
 
@@ -353,3 +290,6 @@ internal sealed partial class Receiver : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "rejected a message ({Reason}): {Detail} [{Count} of this kind so far; reported at most once a minute]")]
     private static partial void LogRejected(ILogger logger, RejectReason reason, string detail, long count);
 }
+
+/// <summary>An endpoint the receiver bound, and whether it takes only encrypted messages of let-in clients.</summary>
+internal sealed record BoundEndpoint(string Endpoint, bool Encrypted);

@@ -51,7 +51,7 @@ internal sealed class ControlSession : IDisposable
     private List<LevelRule> _all = [];
     private long _lastHeard;
 
-    public ControlSession(string endpoint, DistlogOptions options, LevelRuleState state, Func<DistlogStatistics> statistics, SelfLog selfLog, AckInbox acks)
+    public ControlSession(string endpoint, DistlogOptions options, LevelRuleState state, Func<DistlogStatistics> statistics, SelfLog selfLog, AckInbox acks, CurveKeys? curve = null)
     {
         _acks = acks;
         _dataEndpoint = options.Endpoint ?? string.Empty;
@@ -65,6 +65,7 @@ internal sealed class ControlSession : IDisposable
         _identity = new SessionIdentity(acks.Instance, RecordSender.ServiceName(options), ProcessInfo.Hostname,
             ProcessInfo.ProcessId, ProcessInfo.ProcessName, s_version, system);
         _socket.Options.Identity = System.Text.Encoding.ASCII.GetBytes(_identity.Instance);
+        curve?.Apply(_socket);
         _socket.Options.Linger = TimeSpan.FromMilliseconds(100);
         _socket.Options.SendHighWatermark = 4; // while distlogd is away, a few HELLOs wait for it, no more
         _socket.ReceiveReady += (_, _) => Receive();

@@ -9,11 +9,12 @@ internal sealed class NetMqPushTransport : IRecordTransport
 {
     private readonly PushSocket _socket;
 
-    public NetMqPushTransport(string endpoint, int sendHighWatermark)
+    public NetMqPushTransport(string endpoint, int sendHighWatermark, CurveKeys? curve = null)
     {
         _socket = new PushSocket();
         try
         {
+            curve?.Apply(_socket);
             _socket.Options.SendHighWatermark = Math.Max(1, sendHighWatermark);
             _socket.Options.Linger = TimeSpan.Zero;
 

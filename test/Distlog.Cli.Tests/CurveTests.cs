@@ -1,0 +1,181 @@
+using System.Net.Sockets;
+using System.Text;
+using Distlog.Daemon;
+using Distlog.Daemon.Configuration;
+using Distlog.Protocol;
+using Distlog.Tests.Shared;
+using Microsoft.Extensions.Logging;
+using NetMQ;
+using Xunit;
+
+namespace Distlog.Cli.Tests;
+
+/// <summary>
+/// CURVE end to end: a real distlogd (libzmq sockets, ZAP) with <c>curve:</c>, real clients (the provider's NetMQ
+/// and libzmq sockets), and peers that must store nothing: no server key (plain ZMTP), a wrong server key, a key not
+/// in <c>clients:</c>, and raw unencrypted ZMTP written at the port by hand.
+/// </summary>
+public sealed class CurveTests : IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("distlog-curve-").FullName;
+    private readonly NetMQCertificate _server = new();
+    private readonly NetMQCertificate _allowed = new();
+    private readonly NetMQCertificate _allowedToo = new();
+    private readonly NetMQCertificate _stranger = new();
+    private DaemonHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        string clients = Path.Combine(_folder, "clients.keys");
+        File.WriteAllText(clients, $"# who may log\n{_allowed.PublicKeyZ85} orders-service\n{_allowedToo.PublicKeyZ85}   # no name\n");
+        File.WriteAllText(Path.Combine(_folder, "server.key"), _server.SecretKeyZ85 + "\n");
+        var config = ConfigLoader.Parse(
+            $"""
+            listen: tcp://127.0.0.1:*
+            control: tcp://127.0.0.1:*
+            curve:
+              secret_key_file: {_folder}/server.key
+              public_key: "{_server.PublicKeyZ85}"
+              clients: {clients}
+            journal:
+              path: {_folder}/journal
+            stats_interval: 0s
+            stats_endpoint: off
+            plugins:
+              - type: file
+                path: {_folder}/records.jsonl
+            """,
+            Path.Combine(_folder, "distlogd.yaml"));
+        _host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
+        await _host.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public void OnlyClientsWithAnAllowedKeyStoreRecords_EveryOtherPeerStoresNothing_AndIsCountedByReason()
+    {
+        const int Count = 300;
+        string data = _host.Endpoints[0];
+        Assert.Contains("(CURVE, 2 client keys)", _host.Summary, StringComparison.Ordinal);
+
+        // The peers that must store nothing, all sending at once with the allowed ones.
+        using (var noKey = Client("no-key", data, curve: null))
+        using (var wrongServerKey = Client("wrong-server-key", data, Curve(new NetMQCertificate().PublicKeyZ85, _allowed)))
+        using (var notInClients = Client("not-in-clients", data, Curve(_server.PublicKeyZ85, _stranger)))
+        using (var allowed = Client("allowed", data, Curve(_server.PublicKeyZ85, _allowed), session: true))
+        using (var allowedLibzmq = Client("allowed-libzmq", data, Curve(_server.PublicKeyZ85, _allowedToo), transport: DistlogTransport.Libzmq))
+        {
+            foreach (var client in (DistlogLoggerProvider[])[noKey, wrongServerKey, notInClients, allowed, allowedLibzmq])
+            {
+                var logger = client.CreateLogger("Test");
+                for (int i = 0; i < Count; i++)
+                {
+                    logger.LogWarning("record {Number}", i);
+                }
+            }
+
+            SendRawZmtp(data);
+
+            Wait.Until(() => Stored("allowed") == Count && Stored("allowed-libzmq") == Count, () => $"the allowed clients' records ({Stored("allowed")}, {Stored("allowed-libzmq")} of {Count})");
+            var curve = _host.Curve!;
+            Wait.Until(
+                () => curve.Refused.GetValueOrDefault("not CURVE (plain ZMTP)") >= 2 && curve.Refused.GetValueOrDefault("wrong server key") >= 1 && curve.Refused.GetValueOrDefault("not in clients") >= 1,
+                () => "refusals of every kind: " + string.Join(", ", curve.Refused.Select(r => $"{r.Key}={r.Value}")));
+
+            // The allowed session joined over CURVE and acknowledged what it sent.
+            Wait.Until(() => _host.Control!.Components.Any(c => c.Service == "allowed"), () => "the allowed client's session");
+            Wait.Until(() => allowed.Statistics.Acknowledged == Count, () => $"acknowledgements ({allowed.Statistics.Acknowledged} of {Count})");
+        }
+
+        // Refused peers never got past the handshake: none of their records is stored, then or later.
+        var records = Records();
+        Assert.Equal(2 * Count, records.Count);
+        Assert.DoesNotContain(records, r => r.Service is "no-key" or "wrong-server-key" or "not-in-clients" or "raw");
+    }
+
+    [Fact]
+    public void AKeyAddedToTheClientsFile_IsLetInWithoutARestart()
+    {
+        string data = _host.Endpoints[0];
+        using var late = Client("late", data, Curve(_server.PublicKeyZ85, _stranger));
+        late.CreateLogger("Test").LogWarning("before");
+        Wait.Until(() => _host.Curve!.Refused.GetValueOrDefault("not in clients") >= 1, () => "the stranger refused");
+        Assert.Empty(Records());
+
+        File.AppendAllText(Path.Combine(_folder, "clients.keys"), $"{_stranger.PublicKeyZ85} late-comer\n");
+        late.CreateLogger("Test").LogWarning("after");
+        Wait.Until(() => Records().Any(r => r.Message == "after"), () => "the record sent once its key was added");
+    }
+
+    [Fact]
+    public void RawUnencryptedZmtp_IsCutOffAtTheGreeting()
+    {
+        SendRawZmtp(_host.Endpoints[0]);
+        Wait.Until(() => _host.Curve!.Refused.GetValueOrDefault("not CURVE (plain ZMTP)") >= 1, () => "the raw peer refused");
+        Assert.Empty(Records());
+    }
+
+    private static DistlogCurveOptions Curve(string server, NetMQCertificate own) =>
+        new() { ServerPublicKey = server, PublicKey = own.PublicKeyZ85, SecretKey = own.SecretKeyZ85 };
+
+    private DistlogLoggerProvider Client(string service, string endpoint, DistlogCurveOptions? curve, bool session = false, DistlogTransport transport = DistlogTransport.NetMQ) =>
+        new(new DistlogOptions
+        {
+            ServiceName = service,
+            Endpoint = endpoint,
+            ControlEndpoint = session ? _host.Control!.Endpoints[0] : "off",
+            Curve = curve ?? new DistlogCurveOptions(),
+            Transport = transport,
+            SelfLog = _ => { },
+        });
+
+    private int Stored(string service) => Records().Count(r => r.Service == service);
+
+    private List<LogRecord> Records() => RecordFile.Read(Path.Combine(_folder, "records.jsonl"));
+
+    /// <summary>A ZMTP 3.0 peer written by hand: the NULL mechanism's greeting, READY as a PUSH socket, one message.
+    /// distlogd must close the connection without reading the message.</summary>
+    private static void SendRawZmtp(string endpoint)
+    {
+        var uri = new Uri(endpoint.Replace("tcp://", "http://", StringComparison.Ordinal));
+        using var tcp = new TcpClient(uri.Host, uri.Port);
+        using var stream = tcp.GetStream();
+        stream.ReadTimeout = 10_000;
+        var greeting = new byte[64];
+        greeting[0] = 0xFF;
+        greeting[9] = 0x7F;
+        greeting[10] = 3; // version 3.0
+        Encoding.ASCII.GetBytes("NULL").CopyTo(greeting, 12);
+        stream.Write(greeting);
+
+        var ready = new List<byte> { 5 };
+        ready.AddRange("READY"u8.ToArray());
+        ready.Add(11);
+        ready.AddRange("Socket-Type"u8.ToArray());
+        ready.AddRange(new byte[] { 0, 0, 0, 4 });
+        ready.AddRange("PUSH"u8.ToArray());
+        stream.Write([0x04, (byte)ready.Count, .. ready]);
+
+        byte[] topic = Encoding.ASCII.GetBytes("P.raw.json");
+        byte[] body = Encoding.UTF8.GetBytes("""{"name":"raw","msg":"raw","levelno":30,"levelname":"WARNING","created":1700000000.0,"service":"raw"}""");
+        stream.Write([0x01, (byte)topic.Length, .. topic, 0x00, (byte)body.Length, .. body]);
+
+        // distlogd answers with its own greeting (CURVE), then closes: read to the end.
+        var buffer = new byte[256];
+        try
+        {
+            while (stream.Read(buffer) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            // a reset is as good as a close
+        }
+    }
+}

@@ -45,11 +45,13 @@ internal static class Commands
         var daemon = new Option<string>("--daemon") { Description = "distlogd's publish endpoint", DefaultValueFactory = _ => "tcp://127.0.0.1:5013" };
         var count = new Option<int?>("--count") { Description = "exit after this many records" };
         var json = new Option<bool>("--json") { Description = "one JSON record a line" };
+        var serverKey = new Option<string?>("--server-key") { Description = $"distlogd's CURVE public key, when it has curve: (default ${Native.CurveClientKeys.ServerKeyVariable})", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Native.CurveClientKeys.ServerKeyVariable) };
+        var keyFile = new Option<string?>("--key-file") { Description = $"this client's CURVE secret key file (distlogd keygen --out) (default ${Native.CurveClientKeys.KeyFileVariable})", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Native.CurveClientKeys.KeyFileVariable) };
         var command = new Command("tail", "Live records from distlogd's publish plugin, indented by task depth, coloured by level; Ctrl+C stops.")
         {
-            daemon, count, json, s_from, s_to, s_level, s_maxLevel, s_logger, s_system, s_host, s_service, s_text, s_task, s_context, s_color, s_utc,
+            daemon, count, json, serverKey, keyFile, s_from, s_to, s_level, s_maxLevel, s_logger, s_system, s_host, s_service, s_text, s_task, s_context, s_color, s_utc,
         };
-        command.SetAction((result, token) => Run(() => TailAsync(result, result.GetValue(daemon)!, result.GetValue(count), result.GetValue(json), token)));
+        command.SetAction((result, token) => Run(() => TailAsync(result, result.GetValue(daemon)!, result.GetValue(count), result.GetValue(json), (result.GetValue(serverKey), result.GetValue(keyFile)), token)));
         return command;
     }
 
@@ -111,12 +113,13 @@ internal static class Commands
         return command;
     }
 
-    private static async Task<int> TailAsync(ParseResult result, string endpoint, int? count, bool json, CancellationToken token)
+    private static async Task<int> TailAsync(ParseResult result, string endpoint, int? count, bool json, (string? Server, string? File) curve, CancellationToken token)
     {
         var query = Filters(result);
         var style = StyleOf(result);
         using var socket = new SubscriberSocket();
         socket.Options.ReceiveHighWatermark = 100_000;
+        Native.CurveClientKeys.Apply(socket, curve.Server, curve.File);
         socket.Connect(endpoint);
         socket.Subscribe(query.System is { } system ? system + "." : string.Empty);
         await Console.Error.WriteLineAsync($"distlog: following {endpoint} (Ctrl+C stops)");

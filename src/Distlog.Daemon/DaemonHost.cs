@@ -17,7 +17,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly List<PluginRunner> _runners = [];
     private Receiver? _receiver;
-    private Security.CurveGate? _curve;
+    private readonly Security.CurveGate? _curve;
     private IReadOnlyList<BoundEndpoint> _bound = [];
     private Control.ControlServer? _control;
     private Journal.RecordJournal? _journal;
@@ -36,13 +36,14 @@ internal sealed partial class DaemonHost : IAsyncDisposable
     {
         _config = config;
         _logger = loggerFactory.CreateLogger("distlogd");
+        _curve = config.Curve is { } curve ? new Security.CurveGate(curve, _logger) : null;
         try
         {
             foreach (var pluginConfig in config.Plugins)
             {
                 string name = pluginConfig.Name;
                 pluginConfig.Settings.Report = message => LogPluginReport(_logger, name, message);
-                var plugin = PluginFactory.Create(pluginConfig, extraPluginTypes);
+                var plugin = PluginFactory.Create(pluginConfig, extraPluginTypes, _curve);
                 _runners.Add(new PluginRunner(pluginConfig, plugin, _logger, ReadJournal));
             }
 
@@ -59,6 +60,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
                 runner.Plugin.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
 
+            _curve?.Dispose();
             throw;
         }
     }
@@ -94,6 +96,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         JournalAgeSeconds = (long)(_journal?.Age.TotalSeconds ?? 0),
         JournalRefused = _acks?.JournalFailures ?? 0,
         JournalExpired = Interlocked.Read(ref _journalExpired),
+        CurveRefused = _curve?.Refused ?? new Dictionary<string, long>(),
     };
 
     private Dictionary<string, long> DeliveryCounters()
@@ -114,6 +117,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             ["pluginLagSeconds"] = (long)s.Plugins.Select(p => p.LagSeconds).DefaultIfEmpty(0).Max(),
             ["pluginQueue"] = s.Plugins.Sum(p => (long)p.QueueDepth),
             ["dropped"] = s.Plugins.Sum(p => p.Dropped),
+            ["curveRefused"] = s.CurveRefused.Values.Sum(),
         };
     }
 
@@ -128,11 +132,6 @@ internal sealed partial class DaemonHost : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        if (_config.Curve is { } curve)
-        {
-            _curve = new Security.CurveGate(curve, _logger);
-        }
-
         if (_config.Control.Count > 0)
         {
             // Acknowledgements travel on the sessions: without them nothing is acknowledged, nor journaled.
@@ -167,7 +166,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         _bound = await _receiver.StartAsync().ConfigureAwait(false);
         if (_config.StatsEndpoint is not null)
         {
-            _stats = new StatsServer(_config.StatsEndpoint, () => StatsServer.ToJson(Statistics), _logger);
+            _stats = new StatsServer(_config.StatsEndpoint, () => StatsServer.ToJson(Statistics), _logger, _curve);
             StatsEndpoint = await _stats.StartAsync().ConfigureAwait(false);
         }
     }

@@ -3,6 +3,7 @@
 // distlogd stats [--endpoint E]   print a running daemon's counters as JSON (default tcp://127.0.0.1:5012)
 // Every command takes --help.
 using System.CommandLine;
+using Distlog.Native;
 using Distlog.Daemon;
 using Distlog.Daemon.Configuration;
 using Distlog.Daemon.Plugins;
@@ -34,11 +35,23 @@ root.SetAction(async (result, token) =>
 });
 
 var endpoint = new Option<string>("--endpoint") { Description = "the daemon's stats endpoint", DefaultValueFactory = _ => DaemonConfig.DefaultStatsEndpoint, HelpName = "ENDPOINT" };
-var stats = new Command("stats", "print a running daemon's counters as JSON") { endpoint };
+var serverKey = new Option<string?>("--server-key") { Description = $"the daemon's CURVE public key, when it has curve: (default ${CurveClientKeys.ServerKeyVariable})", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(CurveClientKeys.ServerKeyVariable), HelpName = "Z85" };
+var keyFile = new Option<string?>("--key-file") { Description = $"this client's CURVE secret key file, from distlogd keygen --out (default ${CurveClientKeys.KeyFileVariable})", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(CurveClientKeys.KeyFileVariable), HelpName = "FILE" };
+var stats = new Command("stats", "print a running daemon's counters as JSON") { endpoint, serverKey, keyFile };
 stats.SetAction(result =>
 {
     string at = result.GetValue(endpoint)!;
-    string? reply = StatsServer.Query(at, TimeSpan.FromSeconds(5));
+    string? reply;
+    try
+    {
+        reply = StatsServer.Query(at, TimeSpan.FromSeconds(5), socket => CurveClientKeys.Apply(socket, result.GetValue(serverKey), result.GetValue(keyFile)));
+    }
+    catch (FormatException ex)
+    {
+        Console.Error.WriteLine($"distlogd: {ex.Message}");
+        return 1;
+    }
+
     if (reply is null)
     {
         Console.Error.WriteLine($"distlogd: no daemon answered at {at} within 5 s");

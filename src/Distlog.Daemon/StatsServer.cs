@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using NetMQ;
@@ -17,10 +18,12 @@ internal sealed partial class StatsServer : IDisposable
     private readonly TaskCompletionSource<string?> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _endpoint;
     private readonly ILogger _logger;
+    private readonly Security.CurveGate? _curve;
     private volatile bool _stop;
 
-    public StatsServer(string endpoint, Func<string> snapshot, ILogger logger)
+    public StatsServer(string endpoint, Func<string> snapshot, ILogger logger, Security.CurveGate? curve = null)
     {
+        _curve = curve;
         _endpoint = endpoint;
         _snapshot = snapshot;
         _logger = logger;
@@ -43,11 +46,12 @@ internal sealed partial class StatsServer : IDisposable
         }
     }
 
-    /// <summary>Asks a running daemon for its counters.</summary>
-    public static string? Query(string endpoint, TimeSpan timeout)
+    /// <summary>Asks a running daemon for its counters; <paramref name="secure"/> makes the socket a CURVE client.</summary>
+    public static string? Query(string endpoint, TimeSpan timeout, Action<NetMQSocket>? secure = null)
     {
         using var request = new RequestSocket();
         request.Options.Linger = TimeSpan.Zero;
+        secure?.Invoke(request);
         request.Connect(endpoint);
         request.SendFrame("stats");
         return request.TryReceiveFrameString(timeout, out string? reply) ? reply : null;
@@ -65,6 +69,7 @@ internal sealed partial class StatsServer : IDisposable
         journal_age_seconds = s.JournalAgeSeconds,
         journal_refused = s.JournalRefused,
         journal_expired = s.JournalExpired,
+        curve_refused = s.CurveRefused,
         plugins = s.Plugins.Select(p => new
         {
             name = p.Name, type = p.Type, matched = p.Matched, handled = p.Handled, failed = p.Failed,
@@ -75,6 +80,12 @@ internal sealed partial class StatsServer : IDisposable
 
     private void Run()
     {
+        if (_curve is not null)
+        {
+            RunCurve(_curve);
+            return;
+        }
+
         using var socket = new ResponseSocket();
         socket.Options.Linger = TimeSpan.Zero;
         string endpoint = _endpoint;
@@ -102,18 +113,45 @@ internal sealed partial class StatsServer : IDisposable
         {
             if (socket.TryReceiveFrameString(TimeSpan.FromMilliseconds(100), out _))
             {
-                string reply;
-                try
-                {
-                    reply = _snapshot();
-                }
-                catch (Exception ex)
-                {
-                    reply = JsonSerializer.Serialize(new { error = ex.Message });
-                }
-
-                socket.SendFrame(reply);
+                socket.SendFrame(Reply());
             }
+        }
+    }
+
+    private void RunCurve(Security.CurveGate gate)
+    {
+        using var socket = gate.CreateServer(Native.Libzmq.Rep);
+        try
+        {
+            _bound.TrySetResult(socket.Bind(_endpoint));
+        }
+        catch (Security.BindFailedException ex)
+        {
+            LogBindFailed(_logger, _endpoint, ex.Message);
+            _bound.TrySetResult(null);
+            return;
+        }
+
+        var request = new List<byte[]>(1);
+        while (!_stop)
+        {
+            if (socket.TryReceive(TimeSpan.FromMilliseconds(100), request))
+            {
+                request.Clear();
+                socket.TrySend([Encoding.UTF8.GetBytes(Reply())]);
+            }
+        }
+    }
+
+    private string Reply()
+    {
+        try
+        {
+            return _snapshot();
+        }
+        catch (Exception ex)
+        {
+            return JsonSerializer.Serialize(new { error = ex.Message });
         }
     }
 

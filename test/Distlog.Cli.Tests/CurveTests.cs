@@ -40,10 +40,12 @@ public sealed class CurveTests : IAsyncLifetime
             journal:
               path: {_folder}/journal
             stats_interval: 0s
-            stats_endpoint: off
+            stats_endpoint: tcp://127.0.0.1:*
             plugins:
               - type: file
                 path: {_folder}/records.jsonl
+              - type: publish
+                endpoint: tcp://127.0.0.1:*
             """,
             Path.Combine(_folder, "distlogd.yaml"));
         _host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
@@ -118,6 +120,48 @@ public sealed class CurveTests : IAsyncLifetime
         SendRawZmtp(_host.Endpoints[0]);
         Wait.Until(() => _host.Curve!.Refused.GetValueOrDefault("not CURVE (plain ZMTP)") >= 1, () => "the raw peer refused");
         Assert.Empty(Records());
+    }
+
+    [Fact]
+    public void StatsAndPublish_AnswerOnlyAllowedClients()
+    {
+        string keyFile = Path.Combine(_folder, "allowed.key");
+        File.WriteAllText(keyFile, _allowed.SecretKeyZ85 + "\n");
+
+        // distlogd stats, as a user runs it, with the server's public key and a client key file.
+        var (code, stdout, stderr) = ChildProcess.RunDll(ChildProcess.ProjectDll("src/Distlog.Daemon", "distlogd"), "stats", "--endpoint", _host.StatsEndpoint!, "--server-key", _server.PublicKeyZ85, "--key-file", keyFile);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"curve_refused\"", stdout, StringComparison.Ordinal);
+
+        // Without keys the stats socket answers nothing: the plain peer is refused at its greeting.
+        long plainBefore = _host.Curve!.Refused.GetValueOrDefault("not CURVE (plain ZMTP)");
+        Assert.Null(StatsServer.Query(_host.StatsEndpoint!, TimeSpan.FromSeconds(2)));
+        Assert.True(_host.Curve.Refused.GetValueOrDefault("not CURVE (plain ZMTP)") > plainBefore);
+
+        // The publish plugin's subscribers: an allowed one reads records, a stranger is refused.
+        string published = _host.Plugins.OfType<Daemon.Plugins.PublishPlugin>().Single().Endpoint;
+        using var reader = new NetMQ.Sockets.SubscriberSocket();
+        Native.CurveClientKeys.Apply(reader, _server.PublicKeyZ85, keyFile);
+        reader.Connect(published);
+        reader.SubscribeToAnyTopic();
+        File.WriteAllText(Path.Combine(_folder, "stranger.key"), _stranger.SecretKeyZ85 + "\n");
+        using var stranger = new NetMQ.Sockets.SubscriberSocket();
+        Native.CurveClientKeys.Apply(stranger, _server.PublicKeyZ85, Path.Combine(_folder, "stranger.key"));
+        stranger.Connect(published);
+        stranger.SubscribeToAnyTopic();
+        Wait.Until(() => _host.Curve.Refused.GetValueOrDefault("not in clients") >= 1, () => "the stranger subscriber refused");
+
+        using var client = Client("publisher", _host.Endpoints[0], Curve(_server.PublicKeyZ85, _allowed));
+        var logger = client.CreateLogger("Test");
+        var frames = new List<byte[]>();
+        Wait.Until(() =>
+        {
+            // A subscriber joins a PUB socket a moment after it connects: log until one record comes through.
+            logger.LogWarning("published");
+            return reader.TryReceiveMultipartBytes(TimeSpan.FromMilliseconds(100), ref frames!, 2);
+        }, () => "a published record at the allowed subscriber");
+        Assert.Contains("published", Encoding.UTF8.GetString(frames[1]), StringComparison.Ordinal);
+        Assert.False(stranger.TryReceiveMultipartBytes(TimeSpan.Zero, ref frames!, 2));
     }
 
     private static DistlogCurveOptions Curve(string server, NetMQCertificate own) =>

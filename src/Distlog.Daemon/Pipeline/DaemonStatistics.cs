@@ -28,5 +28,8 @@ internal sealed record DaemonStatistics(
     /// <summary>Records deleted with segments past <c>max_age</c> before a plugin read them.</summary>
     public long JournalExpired { get; init; }
 
+    /// <summary>CURVE connections refused, by reason (<c>curve:</c>); empty without it.</summary>
+    public IReadOnlyDictionary<string, long> CurveRefused { get; init; } = new Dictionary<string, long>();
+
     public long RejectedTotal => Rejected.Values.Sum();
 }

@@ -28,12 +28,19 @@ internal static class PluginFactory
 
     private static readonly Dictionary<string, PluginLoadContext> s_contexts = new(StringComparer.Ordinal);
 
-    public static IDistlogPlugin Create(PluginConfig config, IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null)
+    /// <param name="config">The plugin's entry.</param>
+    /// <param name="extra">Plugin types besides the built-in ones (tests).</param>
+    /// <param name="curve">With <c>curve:</c>, the publish plugin's socket is a CURVE one of this gate.</param>
+    public static IDistlogPlugin Create(PluginConfig config, IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null, Security.CurveGate? curve = null)
     {
         Func<PluginSettings, IDistlogPlugin>? create = null;
         if (config.Settings.GetString("assembly") is { } assembly)
         {
             create = External(config, assembly);
+        }
+        else if (config.Type == "publish" && curve is not null)
+        {
+            create = settings => new PublishPlugin(settings, curve);
         }
         else if (extra?.TryGetValue(config.Type, out create) != true && !BuiltIn.TryGetValue(config.Type, out create))
         {

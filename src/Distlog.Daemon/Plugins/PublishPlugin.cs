@@ -18,12 +18,15 @@ namespace Distlog.Daemon.Plugins;
 /// at a time, which is the only user of the socket.</remarks>
 internal sealed class PublishPlugin : IDistlogPlugin
 {
-    private readonly PublisherSocket _socket;
+    private readonly PublisherSocket? _socket;
+    private readonly Security.ZmqSocket? _curveSocket;
     private readonly IRecordCodec _codec;
     private readonly ArrayBufferWriter<byte> _body = new(4096);
     private readonly StringBuilder _topic = new(64);
 
-    public PublishPlugin(PluginSettings settings)
+    /// <param name="settings">The plugin's settings.</param>
+    /// <param name="curve">Makes the socket a CURVE one, that lets in only the gate's clients; null: plain.</param>
+    public PublishPlugin(PluginSettings settings, Security.CurveGate? curve = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         string endpoint = settings.GetRequiredString("endpoint");
@@ -34,6 +37,22 @@ internal sealed class PublishPlugin : IDistlogPlugin
             var other => throw settings.Error("encoding", $"'encoding' must be json or msgpack, got '{other}'"),
         };
         int hwm = (int)Math.Clamp(settings.GetInt64("hwm", 10_000), 1, 10_000_000);
+        if (curve is not null)
+        {
+            _curveSocket = curve.CreateServer(Native.Libzmq.Pub);
+            try
+            {
+                _curveSocket.Set(Native.Libzmq.OptionSendHighWatermark, hwm);
+                Endpoint = _curveSocket.Bind(endpoint);
+                return;
+            }
+            catch (Exception ex)
+            {
+                _curveSocket.Dispose();
+                throw settings.Error("endpoint", $"cannot bind '{endpoint}': {ex.Message}");
+            }
+        }
+
         _socket = new PublisherSocket();
         try
         {
@@ -90,7 +109,14 @@ internal sealed class PublishPlugin : IDistlogPlugin
             }
 
             // A PUB socket never blocks: past a subscriber's high-water mark ZeroMQ drops for that subscriber.
-            _socket.SendMoreFrame(_topic.ToString()).SendFrame(body.ToArray());
+            if (_curveSocket is not null)
+            {
+                _curveSocket.TrySend([Encoding.UTF8.GetBytes(_topic.ToString()), body.ToArray()]);
+            }
+            else
+            {
+                _socket!.SendMoreFrame(_topic.ToString()).SendFrame(body.ToArray());
+            }
         }
 
         return Task.CompletedTask;
@@ -98,7 +124,8 @@ internal sealed class PublishPlugin : IDistlogPlugin
 
     public ValueTask DisposeAsync()
     {
-        _socket.Dispose();
+        _socket?.Dispose();
+        _curveSocket?.Dispose();
         return ValueTask.CompletedTask;
     }
 }

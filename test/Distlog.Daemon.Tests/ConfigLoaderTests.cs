@@ -86,6 +86,12 @@ public class ConfigLoaderTests
     [InlineData("api_keys:\n  - name: ops\n    key: 0123456789abcdef0\n    role: root\nplugins:\n  - type: console\n", "test.yaml:4: 'api_keys: role' must be read or admin, got 'root'")]
     [InlineData("api_keys:\n  - name: ops\n    key_file: /nonexistent/ops.key\nplugins:\n  - type: console\n", "test.yaml:3: the key file /nonexistent/ops.key cannot be read")]
     [InlineData("api_keys:\n  - name: ops\nplugins:\n  - type: console\n", "test.yaml:2: api key 'ops': give its key")]
+    [InlineData("curve:\n  secret_key: tooshort\n  clients: c.keys\nplugins:\n  - type: console\n", "test.yaml:2: 'curve: secret_key' must be the 40-character Z85 key that distlogd keygen prints, got 8 characters")]
+    [InlineData("curve:\n  clients: c.keys\nplugins:\n  - type: console\n", "test.yaml:2: 'curve' needs its secret_key")]
+    [InlineData("curve:\n  secret_key: \"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6\"\n  public_key: \"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID\"\n  clients: c.keys\nplugins:\n  - type: console\n", "test.yaml:3: 'curve: public_key' is not the public key of secret_key")]
+    [InlineData("curve:\n  secret_key_file: /nonexistent/server.key\n  clients: c.keys\nplugins:\n  - type: console\n", "test.yaml:2: the key file /nonexistent/server.key cannot be read")]
+    [InlineData("curve:\n  secret_key: \"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6\"\nplugins:\n  - type: console\n", "test.yaml:2: 'clients' is required")]
+    [InlineData("plain_listen: tcp://127.0.0.1:5014\nplugins:\n  - type: console\n", "test.yaml:1: plain_listen: is for unencrypted endpoints beside CURVE ones")]
     public void Errors_NameTheFileLineAndKey(string yaml, string expected)
     {
         var ex = Assert.Throws<PluginConfigurationException>(() =>
@@ -140,5 +146,14 @@ public class ConfigLoaderTests
         Assert.False(rule.Matches(new ReceivedRecord('S', Record(service: "orders"), DateTimeOffset.UtcNow)));
         Assert.False(rule.Matches(new ReceivedRecord('S', Record(key: "0@e252a11f-d33d-483d-ba08-bc8f642b2f10/10"), DateTimeOffset.UtcNow)));
         Assert.False(rule.Matches(new ReceivedRecord('S', Record(user: "ann"), DateTimeOffset.UtcNow)));
+    }
+
+    [Fact]
+    public void Curve_WithAClientsFileThatDoesNotExist_IsRefusedAtStartInOneLine()
+    {
+        var pair = new NetMQ.NetMQCertificate();
+        var config = ConfigLoader.Parse($"curve:\n  secret_key: \"{pair.SecretKeyZ85}\"\n  clients: /nonexistent/clients.keys\nplugins:\n  - type: console\n", "test.yaml");
+        var ex = Assert.Throws<PluginConfigurationException>(() => new DaemonHost(config, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+        Assert.Equal("test.yaml:3: curve: clients: /nonexistent/clients.keys does not exist", ex.Message);
     }
 }

@@ -273,7 +273,7 @@ internal static partial class ConfigLoader
         return new CurveConfig(secret, pair.PublicKey, Path.GetFullPath(clients, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."))
         {
             Source = source,
-            Line = Line(value),
+            Line = values["clients"].Line,
         };
     }
 

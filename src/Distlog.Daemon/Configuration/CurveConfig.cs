@@ -3,7 +3,7 @@ namespace Distlog.Daemon.Configuration;
 /// <summary><c>curve:</c> — distlogd's CURVE key pair and the file of client public keys it lets in.</summary>
 internal sealed record CurveConfig(byte[] SecretKey, byte[] PublicKey, string ClientsFile)
 {
-    /// <summary>The configuration file, and the line of <c>curve:</c>, for errors found later.</summary>
+    /// <summary>The configuration file, and the line of <c>clients:</c>, for errors found at start.</summary>
     public string Source { get; init; } = "embedded defaults";
 
     public int Line { get; init; }

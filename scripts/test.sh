@@ -3,7 +3,8 @@
 # It installs what the tests need on a fresh machine, from Debian's packages: redis-server (the storage tests start
 # their own private Redis on a random loopback port) and chromium (the viewer's browser tests drive it headless
 # through Playwright; nothing is downloaded) and libzmq5 (the client's libzmq transport is tested against the
-# daemon's NetMQ socket). The .NET SDK named in global.json must already be on PATH.
+# daemon's NetMQ socket; distlogd's CURVE sockets are libzmq's) and afl++ (the fuzz job, scripts/fuzz.sh, with the
+# SharpFuzz tool that .config/dotnet-tools.json names). The .NET SDK named in global.json must already be on PATH.
 # Test projects run one after another: they start real sockets and processes, and a two-core machine gives more
 # honest timings when they do not compete. MongoDB tests run only when DISTLOG_TEST_MONGODB_URL names a server;
 # without it they are reported as skipped.
@@ -19,6 +20,7 @@ missing=()
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -n "$(ls /usr/lib/*/libzmq.so.5 /usr/lib/libzmq.so.5 2>/dev/null)" ] || missing+=(libzmq5)
+command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${missing[*]} from Debian's packages"
   sudo=""
@@ -44,6 +46,10 @@ for project in test/*.Tests/*.Tests.csproj; do
     if ! ls "$results/$name.trx" >/dev/null 2>&1; then tail -n 40 "$results/$name.log"; fi
   fi
 done
+
+# The fuzz job: every decoder under afl++ for about a minute in all, and the planted bug found (scripts/fuzz.sh).
+echo "== fuzz"
+scripts/fuzz.sh 60 || status=1
 
 # One closing line for every test project together: "N passed, N failed, N skipped".
 passed=0; failed=0; skipped=0

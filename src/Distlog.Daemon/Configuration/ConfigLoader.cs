@@ -64,6 +64,11 @@ internal static partial class ConfigLoader
             // YamlDotNet's scanner gives up without a position on some unclosed flow collections.
             throw new PluginConfigurationException($"{source}:{UnclosedLine(yaml)}: invalid YAML: a '[' or '{{' that is never closed");
         }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet's node loader meets an event it does not expect (found by fuzzing; it gives no position).
+            throw new PluginConfigurationException($"{source}: invalid YAML: {ex.Message.Split(" (Parameter")[0]}");
+        }
 
         if (stream.Documents.Count == 0)
         {
@@ -125,7 +130,7 @@ internal static partial class ConfigLoader
                     config = config with
                     {
                         Viewer = viewer is null or "off" ? null
-                            : ViewerPattern().IsMatch(viewer) ? viewer
+                            : ViewerPattern().IsMatch(viewer) && Uri.TryCreate(viewer, UriKind.Absolute, out _) ? viewer
                             : throw new PluginConfigurationException($"{source}:{Line(value)}: 'viewer' must be an address such as http://127.0.0.1:5080 (or off), got '{viewer}'"),
                         ViewerLine = Line(value),
                     };

@@ -74,6 +74,12 @@ internal static class ControlMessage
             return false;
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(frames[2]))
+        {
+            error = "the body is not UTF-8"; // JSON's parser leaves strings unchecked until they are read
+            return false;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(frames[2], new JsonDocumentOptions { MaxDepth = 8 });
@@ -185,7 +191,7 @@ internal static class ControlMessage
     /// <exception cref="FormatException">A rule is damaged, or there are too many.</exception>
     public static List<LevelRule> ReadRules(JsonElement body, DateTimeOffset now, bool relative)
     {
-        if (!body.TryGetProperty("rules", out var array) || array.ValueKind != JsonValueKind.Array)
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("rules", out var array) || array.ValueKind != JsonValueKind.Array)
         {
             throw new FormatException("no 'rules' array");
         }

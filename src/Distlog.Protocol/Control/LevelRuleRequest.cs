@@ -101,6 +101,11 @@ internal sealed record LevelRuleRequest(
     /// <exception cref="FormatException">The JSON is not such an object.</exception>
     public static LevelRuleRequest FromJson(ReadOnlySpan<byte> json)
     {
+        if (!global::System.Text.Unicode.Utf8.IsValid(json))
+        {
+            throw new FormatException("the body is not UTF-8");
+        }
+
         try
         {
             using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 4 });

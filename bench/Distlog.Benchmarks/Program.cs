@@ -6,6 +6,7 @@ using Distlog.Benchmarks;
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- daemon-throughput [records] [case] (client → distlogd → file, beside rsyslog)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- store-throughput [records] [store] (distlogd → each store, beside its raw rate)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- viewer [tasks] [tree-records]     (the web viewer on a big store, in chromium)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- task-list [tasks] [keep-dir]      (/api/tasks on a store of 100,000 tasks)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- level-latency [changes]           (level set -> first Debug record received)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- transport [rounds]                 (PUSH -> PULL beside DEALER -> ROUTER)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- delivery crash|overload [records]   (SIGKILLed distlogd; a plugin slower than the receiver)
@@ -29,6 +30,13 @@ if (args.Length > 0 && args[0] == "viewer")
     return await ViewerBenchmark.RunAsync(
         args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000,
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10_000);
+}
+
+if (args.Length > 0 && args[0] == "task-list")
+{
+    return await TaskListHarness.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000,
+        args.Length > 2 ? args[2] : null);
 }
 
 if (args.Length > 0 && args[0] == "store-throughput")

@@ -11,4 +11,10 @@ public interface IRecordStore
     /// <summary>Every record of the root task <paramref name="rootId"/>, in no particular order, at most
     /// <paramref name="limit"/>; <c>Truncated</c> says whether there were more.</summary>
     Task<(IReadOnlyList<StoredRecord> Records, bool Truncated)> ReadTaskAsync(string rootId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The newest root tasks (by their newest matching record) that have a record satisfying
+    /// <paramref name="filters"/> (its limit and cursor are not used), at most <paramref name="limit"/>, summarised.
+    /// A store answers from one summary query where it can; the default reads each task's tree.</summary>
+    Task<IReadOnlyList<TaskSummary>> ListTasksAsync(RecordQuery filters, int limit, CancellationToken cancellationToken = default) =>
+        RecordStoreExtensions.ListTasksFromTreesAsync(this, filters, limit, cancellationToken);
 }

@@ -18,4 +18,47 @@ public static class RecordStoreExtensions
         var (records, truncated) = await store.ReadTaskAsync(root, Math.Max(1, limit), cancellationToken).ConfigureAwait(false);
         return records.Count == 0 ? null : TaskTree.Build(root, records, truncated);
     }
+
+    /// <summary><see cref="IRecordStore.ListTasksAsync"/> for any store: the newest matching records name the tasks
+    /// (a few pages of them at most, so a list answers fast), then each task's tree (up to 10,000 records) is read and
+    /// summarised.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="filters">Which records count.</param>
+    /// <param name="limit">At most this many tasks.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    public static async Task<IReadOnlyList<TaskSummary>> ListTasksFromTreesAsync(IRecordStore store, RecordQuery filters, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(filters);
+        var roots = new List<string>();
+        string? cursor = null;
+        for (int pages = 0; pages < 5 && roots.Count < limit; pages++)
+        {
+            var page = await store.QueryAsync(filters with { Limit = 2000, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            foreach (var r in page.Records)
+            {
+                if (r.Record.Context?.ParsedKey?.RootId is { } root && !roots.Contains(root) && roots.Count < limit)
+                {
+                    roots.Add(root);
+                }
+            }
+
+            cursor = page.NextCursor;
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+
+        var summaries = new List<TaskSummary>(roots.Count);
+        foreach (string root in roots)
+        {
+            if (await store.GetTaskTreeAsync(root, 10_000, cancellationToken).ConfigureAwait(false) is { } tree)
+            {
+                summaries.Add(TaskSummary.Of(tree));
+            }
+        }
+
+        return summaries;
+    }
 }

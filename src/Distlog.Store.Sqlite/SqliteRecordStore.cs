@@ -28,6 +28,190 @@ public sealed class SqliteRecordStore : IRecordStore
         int limit = query.EffectiveLimit;
         using var connection = SqliteSchema.OpenForReading(Path);
         using var command = connection.CreateCommand();
+        var where = Filters(query, command);
+        void Add(string condition, params (string Name, object Value)[] parameters)
+        {
+            where.Add(condition);
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+        }
+
+        if (query.Cursor is { } cursor)
+        {
+            var (created, id) = ParseCursor(cursor);
+            Add("(created < $ccreated OR (created = $ccreated AND id < $cid))", ("$ccreated", created), ("$cid", id));
+        }
+
+        command.CommandText = "SELECT id, system, body, created FROM records" +
+            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty) +
+            " ORDER BY created DESC, id DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit + 1);
+        var records = new List<StoredRecord>(Math.Min(limit, 1000));
+        string? next = null;
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                if (records.Count == limit)
+                {
+                    var last = records[^1];
+                    next = FormatCursor(last.Record.Created, long.Parse(last.Id, CultureInfo.InvariantCulture));
+                    break;
+                }
+
+                records.Add(Read(reader));
+            }
+        }
+
+        return Task.FromResult(new RecordPage(records, next));
+    }
+
+    /// <inheritdoc/>
+    public Task<(IReadOnlyList<StoredRecord> Records, bool Truncated)> ReadTaskAsync(string rootId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rootId);
+        using var connection = SqliteSchema.OpenForReading(Path);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, system, body, created FROM records WHERE root_id = $root ORDER BY scope_id, seq LIMIT $limit";
+        command.Parameters.AddWithValue("$root", rootId);
+        command.Parameters.AddWithValue("$limit", (long)limit + 1);
+        var records = new List<StoredRecord>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (records.Count == limit)
+            {
+                return Task.FromResult<(IReadOnlyList<StoredRecord>, bool)>((records, true));
+            }
+
+            records.Add(Read(reader));
+        }
+
+        return Task.FromResult<(IReadOnlyList<StoredRecord>, bool)>((records, false));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Three statements, whatever the tasks' sizes: the newest matching records' root ids (the column alone,
+    /// newest first, until <paramref name="limit"/> tasks are named or 200,000 records were looked at), one
+    /// aggregate over those tasks' records, and the first and last record of each root scope. The definition it
+    /// agrees with is <see cref="TaskSummary.Of"/>.</remarks>
+    public Task<IReadOnlyList<TaskSummary>> ListTasksAsync(RecordQuery filters, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        using var connection = SqliteSchema.OpenForReading(Path);
+        var roots = NewestRoots(connection, filters, Math.Clamp(limit, 1, 10_000));
+        if (roots.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<TaskSummary>>([]);
+        }
+
+        string Roots(SqliteCommand command)
+        {
+            for (int i = 0; i < roots.Count; i++)
+            {
+                command.Parameters.AddWithValue("$r" + i, roots[i]);
+            }
+
+            return string.Join(", ", roots.Select((_, i) => "$r" + i));
+        }
+
+        var totals = new Dictionary<string, (long Records, long Errors, double Started, string? First, long Gaps, string Services, string Hosts)>(StringComparer.Ordinal);
+        using (var command = connection.CreateCommand())
+        {
+            // One row per key (a record written twice counts once), then per scope its missing seqs, then per task.
+            command.CommandText = $"""
+                WITH k AS (
+                    SELECT root_id, scope_id, seq, max(level) AS level, min(created) AS created, message, service, hostname
+                    FROM records WHERE root_id IN ({Roots(command)}) AND seq IS NOT NULL
+                    GROUP BY root_id, scope_id, seq),
+                s AS (SELECT root_id, sum(missing) AS gaps FROM (SELECT root_id, max(seq) + 1 - count(*) AS missing FROM k GROUP BY root_id, scope_id) GROUP BY root_id)
+                SELECT k.root_id, count(*), sum(k.level >= {Levels.Error}), min(k.created), k.message, s.gaps,
+                       json_group_array(DISTINCT k.service), json_group_array(DISTINCT k.hostname)
+                FROM k JOIN s ON s.root_id = k.root_id GROUP BY k.root_id
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                totals[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                    reader.GetInt64(5), reader.GetString(6), reader.GetString(7));
+            }
+        }
+
+        var bounds = new Dictionary<string, (string? Title, string Status, double? ElapsedMs)>(StringComparer.Ordinal);
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"""
+                SELECT r.root_id, r.seq = b.lo, r.seq = b.hi, r.message,
+                       json_extract(r.body, '$.{Fields.Task}.{Fields.TaskEvent}'), json_extract(r.body, '$.{Fields.Task}.{Fields.TaskStatus}'), json_extract(r.body, '$.{Fields.Task}.{Fields.TaskElapsedMs}')
+                FROM (SELECT root_id, min(seq) AS lo, max(seq) AS hi FROM records WHERE root_id IN ({Roots(command)}) AND scope_id = root_id GROUP BY root_id) b
+                JOIN records r ON r.root_id = b.root_id AND r.scope_id = b.root_id AND r.seq IN (b.lo, b.hi)
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                string root = reader.GetString(0);
+                var (title, status, elapsed) = bounds.GetValueOrDefault(root, (null, TaskBoundary.Running, null));
+                string? boundary = reader.IsDBNull(4) ? null : reader.GetString(4);
+                if (reader.GetBoolean(1) && boundary == TaskBoundary.Enter)
+                {
+                    title = reader.IsDBNull(3) ? null : reader.GetString(3);
+                }
+
+                if (reader.GetBoolean(2) && boundary == TaskBoundary.Exit)
+                {
+                    status = reader.IsDBNull(5) ? TaskBoundary.Running : reader.GetString(5);
+                    elapsed = reader.IsDBNull(6) ? null : reader.GetDouble(6);
+                }
+
+                bounds[root] = (title, status, elapsed);
+            }
+        }
+
+        var summaries = new List<TaskSummary>(roots.Count);
+        foreach (string root in roots)
+        {
+            if (totals.TryGetValue(root, out var t))
+            {
+                var (title, status, elapsed) = bounds.GetValueOrDefault(root, (null, TaskBoundary.Running, null));
+                summaries.Add(new TaskSummary(root, title ?? t.First, status, t.Started, elapsed, t.Records, t.Errors, t.Gaps, Names(t.Services), Names(t.Hosts)));
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<TaskSummary>>(summaries);
+    }
+
+    /// <summary>The root ids of the newest records that satisfy <paramref name="filters"/>, in that order, distinct.</summary>
+    private static List<string> NewestRoots(SqliteConnection connection, RecordQuery filters, int limit)
+    {
+        using var command = connection.CreateCommand();
+        var where = Filters(filters, command);
+        where.Add("root_id IS NOT NULL");
+        command.CommandText = "SELECT root_id FROM records WHERE " + string.Join(" AND ", where) + " ORDER BY created DESC, id DESC LIMIT 200000";
+        var roots = new List<string>(limit);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (roots.Count < limit && reader.Read())
+        {
+            string root = reader.GetString(0);
+            if (seen.Add(root))
+            {
+                roots.Add(root);
+            }
+        }
+
+        return roots;
+    }
+
+    /// <summary>The names of a JSON array, distinct and sorted, as <see cref="TaskSummary"/> lists them.</summary>
+    private static List<string> Names(string jsonArray) =>
+        (System.Text.Json.JsonSerializer.Deserialize<List<string?>>(jsonArray) ?? []).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The conditions of <paramref name="query"/>'s filters (not its cursor), their values added to
+    /// <paramref name="command"/> as parameters.</summary>
+    private static List<string> Filters(RecordQuery query, SqliteCommand command)
+    {
         var where = new List<string>();
         void Add(string condition, params (string Name, object Value)[] parameters)
         {
@@ -103,58 +287,7 @@ public sealed class SqliteRecordStore : IRecordStore
                 (p, "$.context." + JsonPathKey(field)), (v, value));
         }
 
-        if (query.Cursor is { } cursor)
-        {
-            var (created, id) = ParseCursor(cursor);
-            Add("(created < $ccreated OR (created = $ccreated AND id < $cid))", ("$ccreated", created), ("$cid", id));
-        }
-
-        command.CommandText = "SELECT id, system, body, created FROM records" +
-            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty) +
-            " ORDER BY created DESC, id DESC LIMIT $limit";
-        command.Parameters.AddWithValue("$limit", limit + 1);
-        var records = new List<StoredRecord>(Math.Min(limit, 1000));
-        string? next = null;
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                if (records.Count == limit)
-                {
-                    var last = records[^1];
-                    next = FormatCursor(last.Record.Created, long.Parse(last.Id, CultureInfo.InvariantCulture));
-                    break;
-                }
-
-                records.Add(Read(reader));
-            }
-        }
-
-        return Task.FromResult(new RecordPage(records, next));
-    }
-
-    /// <inheritdoc/>
-    public Task<(IReadOnlyList<StoredRecord> Records, bool Truncated)> ReadTaskAsync(string rootId, int limit, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(rootId);
-        using var connection = SqliteSchema.OpenForReading(Path);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, system, body, created FROM records WHERE root_id = $root ORDER BY scope_id, seq LIMIT $limit";
-        command.Parameters.AddWithValue("$root", rootId);
-        command.Parameters.AddWithValue("$limit", (long)limit + 1);
-        var records = new List<StoredRecord>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            if (records.Count == limit)
-            {
-                return Task.FromResult<(IReadOnlyList<StoredRecord>, bool)>((records, true));
-            }
-
-            records.Add(Read(reader));
-        }
-
-        return Task.FromResult<(IReadOnlyList<StoredRecord>, bool)>((records, false));
+        return where;
     }
 
     private static StoredRecord Read(SqliteDataReader reader)

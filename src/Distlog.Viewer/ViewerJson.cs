@@ -121,25 +121,23 @@ internal static class ViewerJson
     }
 
     /// <summary>A task list entry: what the list shows of one root task.</summary>
-    public static void WriteTaskSummary(Utf8JsonWriter w, TaskTree tree)
+    public static void WriteTaskSummary(Utf8JsonWriter w, TaskSummary task)
     {
-        var root = tree.Root;
-        var all = tree.Scopes.SelectMany(s => s.Records).ToList();
         w.WriteStartObject();
-        w.WriteString("rootId", tree.RootId);
-        w.WriteString("title", root.Enter?.Record.Message ?? all.OrderBy(r => r.Record.Created).Select(r => r.Record.Message).FirstOrDefault());
-        w.WriteString("status", root.Status);
-        w.WriteNumber("started", all.Count == 0 ? 0 : all.Min(r => r.Record.Created));
-        if (root.ElapsedMs is { } ms)
+        w.WriteString("rootId", task.RootId);
+        w.WriteString("title", task.Title);
+        w.WriteString("status", task.Status);
+        w.WriteNumber("started", task.Started);
+        if (task.ElapsedMs is { } ms)
         {
             w.WriteNumber("elapsedMs", ms);
         }
 
-        w.WriteNumber("records", tree.RecordCount);
-        w.WriteNumber("errors", all.Count(r => r.Record.LevelNo >= Levels.Error));
-        w.WriteNumber("gaps", tree.Gaps.Sum(g => g.Gap.Missing));
-        WriteStrings(w, "services", all.Select(r => r.Record.Service).OfType<string>().Distinct(StringComparer.Ordinal).ToList());
-        WriteStrings(w, "hostnames", all.Select(r => r.Record.Hostname).OfType<string>().Distinct(StringComparer.Ordinal).ToList());
+        w.WriteNumber("records", task.Records);
+        w.WriteNumber("errors", task.Errors);
+        w.WriteNumber("gaps", task.Gaps);
+        WriteStrings(w, "services", task.Services);
+        WriteStrings(w, "hostnames", task.Hostnames);
         w.WriteEndObject();
     }
 

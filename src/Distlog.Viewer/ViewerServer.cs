@@ -232,44 +232,14 @@ public sealed class ViewerServer : IAsyncDisposable
         {
             var query = Parse(http.Request.Query);
             int wanted = Math.Clamp(Int(http.Request.Query["limit"], 50), 1, 500);
-            var roots = new List<string>();
-            string? cursor = null;
-
-            // The newest matching records name the tasks; a few pages at most, so a list answers fast.
-            for (int pages = 0; pages < 5 && roots.Count < wanted; pages++)
-            {
-                var page = await store.QueryAsync(query with { Limit = 2000, Cursor = cursor }, http.RequestAborted).ConfigureAwait(false);
-                foreach (var r in page.Records)
-                {
-                    if (r.Record.Context?.ParsedKey?.RootId is { } root && !roots.Contains(root) && roots.Count < wanted)
-                    {
-                        roots.Add(root);
-                    }
-                }
-
-                cursor = page.NextCursor;
-                if (cursor is null)
-                {
-                    break;
-                }
-            }
-
-            var trees = new List<TaskTree>();
-            foreach (string root in roots)
-            {
-                if (await store.GetTaskTreeAsync(root, 10_000, http.RequestAborted).ConfigureAwait(false) is { } tree)
-                {
-                    trees.Add(tree);
-                }
-            }
-
+            var tasks = await store.ListTasksAsync(query, wanted, http.RequestAborted).ConfigureAwait(false);
             await Json(http, w =>
             {
                 w.WriteStartObject();
                 w.WriteStartArray("tasks");
-                foreach (var tree in trees)
+                foreach (var task in tasks)
                 {
-                    ViewerJson.WriteTaskSummary(w, tree);
+                    ViewerJson.WriteTaskSummary(w, task);
                 }
 
                 w.WriteEndArray();

@@ -91,6 +91,38 @@ public abstract class StoreContract
     }
 
     [SkippableFact]
+    public async Task ListTasks_SummarisesLikeTheTrees_NewestFirst_AndHonoursFilters()
+    {
+        var (corpus, store, plugin) = await LoadAsync();
+        await using var _ = plugin;
+
+        var tasks = await store.ListTasksAsync(new RecordQuery(), 50);
+
+        // Every task of the corpus, each summarised exactly as its whole tree says (the definition).
+        Assert.Contains(tasks, t => t.RootId == corpus.TutorialRoot);
+        Assert.Contains(tasks, t => t.RootId == corpus.RequestRoot);
+        foreach (var task in tasks)
+        {
+            var expected = TaskSummary.Of((await store.GetTaskTreeAsync(task.RootId))!);
+            Assert.Equal(expected with { Services = [], Hostnames = [] }, task with { Services = [], Hostnames = [] });
+            Assert.Equal(expected.Services, task.Services);
+            Assert.Equal(expected.Hostnames, task.Hostnames);
+        }
+
+        var request = tasks.Single(t => t.RootId == corpus.RequestRoot);
+        Assert.Equal("handle request", request.Title);
+        Assert.Equal(TaskBoundary.Succeeded, request.Status);
+        Assert.Equal(14, request.Records);
+        Assert.Equal(2, request.Gaps);
+        Assert.Contains("peer", request.Services);
+
+        // Newest first (by the newest matching record), at most the limit, and only tasks with a matching record.
+        Assert.Single(await store.ListTasksAsync(new RecordQuery(), 1));
+        var remoteOnly = await store.ListTasksAsync(new RecordQuery { Service = "peer" }, 50);
+        Assert.Equal([corpus.RequestRoot], remoteOnly.Select(t => t.RootId));
+    }
+
+    [SkippableFact]
     public async Task TaskTree_ObeysItsLimit_AndSaysItWasTruncated_AndUnknownTasksAreNull()
     {
         var (corpus, store, plugin) = await LoadAsync();

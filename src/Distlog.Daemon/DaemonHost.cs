@@ -97,6 +97,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         JournalRefused = _acks?.JournalFailures ?? 0,
         JournalExpired = Interlocked.Read(ref _journalExpired),
         CurveRefused = _curve?.Refused ?? new Dictionary<string, long>(),
+        RateLimited = _receiver?.RateLimitedMessages ?? 0,
     };
 
     private Dictionary<string, long> DeliveryCounters()
@@ -118,6 +119,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             ["pluginQueue"] = s.Plugins.Sum(p => (long)p.QueueDepth),
             ["dropped"] = s.Plugins.Sum(p => p.Dropped),
             ["curveRefused"] = s.CurveRefused.Values.Sum(),
+            ["rateLimited"] = s.RateLimited,
         };
     }
 
@@ -155,7 +157,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
             runner.Start(); // after the replay: a plugin behind its journal reads it back first
         }
 
-        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, ReleaseOffers, _logger, _config.AcceptPickle, _acks, _curve, _config.PlainListen);
+        _receiver = new Receiver(_config.Listen, _config.MaxMessageBytes, Deliver, ReleaseOffers, _logger, _config.AcceptPickle, _acks, _curve, _config.PlainListen, _config.PeerLimit);
 
         if (_config.Viewer is { } viewer && _viewerStore is not null)
         {

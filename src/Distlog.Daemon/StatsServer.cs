@@ -70,6 +70,7 @@ internal sealed partial class StatsServer : IDisposable
         journal_refused = s.JournalRefused,
         journal_expired = s.JournalExpired,
         curve_refused = s.CurveRefused,
+        rate_limited = s.RateLimited,
         plugins = s.Plugins.Select(p => new
         {
             name = p.Name, type = p.Type, matched = p.Matched, handled = p.Handled, failed = p.Failed,

@@ -37,6 +37,12 @@ internal static class ViewerJson
         JsonRecordCodec.Default.Encode(r, buffer);
         w.WriteRawValue(buffer.WrittenSpan, skipInputValidation: true);
         w.WriteEndObject();
+
+        // A big answer (a tree of 100,000 records) goes out as it is written, 64 KiB at a time, never held whole.
+        if (w.BytesPending >= 64 * 1024)
+        {
+            w.Flush();
+        }
     }
 
     public static void WritePage(Utf8JsonWriter w, RecordPage page)

@@ -415,16 +415,22 @@ public sealed class ViewerServer : IAsyncDisposable
         return Json(http, w => { w.WriteStartObject(); w.WriteString("error", message); w.WriteEndObject(); });
     }
 
+    /// <summary>Writes a JSON answer straight to the response: <see cref="ViewerJson.WriteRecord"/> sends what is
+    /// written every 64 KiB (synchronously: the writers are synchronous), so no answer is held whole in memory.</summary>
     private static async Task Json(HttpContext http, Action<Utf8JsonWriter> write)
     {
         http.Response.ContentType = "application/json; charset=utf-8";
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpBodyControlFeature>() is { } body)
         {
-            write(writer);
+            body.AllowSynchronousIO = true;
         }
 
-        await http.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), http.RequestAborted).ConfigureAwait(false);
+        var writer = new Utf8JsonWriter(http.Response.Body);
+        await using (writer.ConfigureAwait(false))
+        {
+            write(writer);
+            await writer.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private static int Int(string? text, int fallback) =>

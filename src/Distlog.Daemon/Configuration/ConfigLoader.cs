@@ -16,7 +16,7 @@ namespace Distlog.Daemon.Configuration;
 /// </summary>
 internal static partial class ConfigLoader
 {
-    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "api_keys", "viewer_hosts", "curve", "plain_listen", "plugins"];
+    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "api_keys", "viewer_hosts", "curve", "plain_listen", "peer_limit", "plugins"];
     private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
 
     /// <summary>The embedded defaults: listen on loopback port 5010, store to the SQLite file <c>logs/distlog.db</c>,
@@ -94,6 +94,9 @@ internal static partial class ConfigLoader
                     break;
                 case "curve":
                     config = config with { Curve = ReadCurve(value, source, environment) };
+                    break;
+                case "peer_limit":
+                    config = config with { PeerLimit = ReadPeerLimit(value, source, environment) };
                     break;
                 case "control":
                     config = config with
@@ -255,6 +258,35 @@ internal static partial class ConfigLoader
         }
 
         return values;
+    }
+
+    /// <summary><c>peer_limit: off</c>, or <c>{records_per_second, burst}</c>.</summary>
+    private static PeerLimit? ReadPeerLimit(YamlNode value, string source, Func<string, string?> environment)
+    {
+        if (value is YamlScalarNode { Value: "off" })
+        {
+            return null;
+        }
+
+        if (value is not YamlMappingNode mapping)
+        {
+            throw new PluginConfigurationException($"{source}:{Line(value)}: 'peer_limit' must be off or a mapping of records_per_second and burst");
+        }
+
+        var settings = new PluginSettings(source, Line(value), ReadSettings(mapping, "peer_limit", ["records_per_second", "burst"], source, environment));
+        long rate = settings.GetInt64("records_per_second", 0);
+        if (rate < 1)
+        {
+            throw settings.Error("records_per_second", "'peer_limit: records_per_second' must be at least 1");
+        }
+
+        long burst = settings.GetInt64("burst", rate * 2);
+        if (burst < 1)
+        {
+            throw settings.Error("burst", "'peer_limit: burst' must be at least 1");
+        }
+
+        return new PeerLimit(rate, burst);
     }
 
     /// <summary><c>curve:</c> — <c>{secret_key | secret_key_file, public_key | public_key_file, clients}</c>.</summary>

@@ -16,6 +16,9 @@ internal sealed record DaemonConfig
 
     public int PlainListenLine { get; init; }
 
+    /// <summary>Records per second per peer (<c>peer_limit:</c>); null = no limit.</summary>
+    public PeerLimit? PeerLimit { get; init; }
+
     /// <summary>CURVE on every socket (<c>curve:</c>); null = plain ZeroMQ.</summary>
     public CurveConfig? Curve { get; init; }
 

@@ -31,5 +31,8 @@ internal sealed record DaemonStatistics(
     /// <summary>CURVE connections refused, by reason (<c>curve:</c>); empty without it.</summary>
     public IReadOnlyDictionary<string, long> CurveRefused { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Messages refused because their peer was over <c>peer_limit</c>.</summary>
+    public long RateLimited { get; init; }
+
     public long RejectedTotal => Rejected.Values.Sum();
 }

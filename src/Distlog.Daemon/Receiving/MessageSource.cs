@@ -17,6 +17,9 @@ internal abstract partial class MessageSource : IDisposable
     /// <summary>Whether what comes in is encrypted, from let-in clients only.</summary>
     public abstract bool Encrypted { get; }
 
+    /// <summary>Who sent the last message, when the socket knows (a CURVE client's name); else null.</summary>
+    public virtual string? Peer => null;
+
     /// <summary>Waits up to <paramref name="wait"/> for a message and adds its frames to <paramref name="frames"/>.</summary>
     public abstract bool TryReceive(TimeSpan wait, List<ReadOnlyMemory<byte>> frames);
 
@@ -122,7 +125,7 @@ internal abstract partial class MessageSource : IDisposable
 
         public Curve(string endpoint, long maxMessage, CurveGate gate)
         {
-            _socket = gate.CreateServer(Libzmq.Pull);
+            _socket = gate.CreateServer(Libzmq.Pull, readsUser: true);
             try
             {
                 _socket.Set(Libzmq.OptionReceiveHighWatermark, 10_000);
@@ -137,6 +140,8 @@ internal abstract partial class MessageSource : IDisposable
         }
 
         public override bool Encrypted => true;
+
+        public override string? Peer => _socket.LastUser;
 
         public override bool TryReceive(TimeSpan wait, List<ReadOnlyMemory<byte>> frames)
         {

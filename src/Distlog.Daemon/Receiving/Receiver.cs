@@ -38,6 +38,9 @@ internal sealed partial class Receiver : IDisposable
     private volatile bool _stop;
     private long _messages;
     private long _records;
+    private long _rateLimited;
+    private readonly PeerLimiter? _limiter;
+    private DateTimeOffset _lastLimitReport; // receiving thread only
 
     private readonly IRecordCodec? _pickle;
     private readonly Journal.Acknowledgements? _acks;
@@ -55,8 +58,10 @@ internal sealed partial class Receiver : IDisposable
     /// acknowledges; null refuses them.</param>
     /// <param name="curve">Makes the <paramref name="listen"/> sockets CURVE ones, that let in only its clients.</param>
     /// <param name="plainListen">With <paramref name="curve"/>: endpoints that stay plain.</param>
-    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, Action endOfInput, ILogger logger, bool acceptPickle = false, Journal.Acknowledgements? acks = null, Security.CurveGate? curve = null, IReadOnlyList<string>? plainListen = null)
+    /// <param name="limit">Records per second per peer, and the burst (<c>peer_limit</c>); null: none.</param>
+    public Receiver(IReadOnlyList<string> listen, int maxBodyBytes, Action<ReceivedRecord> deliver, Action endOfInput, ILogger logger, bool acceptPickle = false, Journal.Acknowledgements? acks = null, Security.CurveGate? curve = null, IReadOnlyList<string>? plainListen = null, Configuration.PeerLimit? limit = null)
     {
+        _limiter = limit is null ? null : new PeerLimiter(limit.RecordsPerSecond, limit.Burst);
         _curve = curve;
         _plainListen = plainListen ?? [];
         _acks = acks;
@@ -74,6 +79,9 @@ internal sealed partial class Receiver : IDisposable
     public long Records => Interlocked.Read(ref _records);
 
     public IReadOnlyDictionary<RejectReason, long> Rejected => new Dictionary<RejectReason, long>(_rejected);
+
+    /// <summary>Messages refused because their peer was over <c>peer_limit</c>.</summary>
+    public long RateLimitedMessages => Interlocked.Read(ref _rateLimited);
 
     /// <summary>Binds every endpoint and starts receiving.</summary>
     /// <returns>The bound sockets (a <c>*</c> or <c>0</c> port replaced by the one chosen).</returns>
@@ -152,7 +160,7 @@ internal sealed partial class Receiver : IDisposable
                 while (source.TryReceive(any ? TimeSpan.Zero : _acks?.HasPending == true ? s_commitWait : wait, frames))
                 {
                     any = true;
-                    Handle(frames);
+                    Handle(frames, source);
                     frames.Clear();
                     if (_stop)
                     {
@@ -184,6 +192,17 @@ internal sealed partial class Receiver : IDisposable
         }
     }
 
+    private void RateLimited(string peer)
+    {
+        long count = Interlocked.Increment(ref _rateLimited);
+        var now = DateTimeOffset.UtcNow;
+        if (now - _lastLimitReport >= s_reportInterval)
+        {
+            _lastLimitReport = now;
+            LogRateLimited(_logger, peer, count);
+        }
+    }
+
     /// <summary>Acknowledges what the journal holds, as its sync policy says.</summary>
     private void Commit()
     {
@@ -212,11 +231,23 @@ internal sealed partial class Receiver : IDisposable
         }
     }
 
-    private void Handle(List<ReadOnlyMemory<byte>> frames)
+    private void Handle(List<ReadOnlyMemory<byte>> frames, MessageSource source)
     {
         Interlocked.Increment(ref _messages);
         DeliveryStamp? stamp = null;
         long position = -1;
+        string? peer = null;
+        if (_limiter is not null)
+        {
+            peer = source.Peer ?? (frames.Count == 3 && DeliveryStamp.TryRead(frames[2].Span, out var sender) ? sender.Instance : source.Endpoint);
+            if (!_limiter.Allows(peer))
+            {
+                // Over its rate: refused unread. A stamped message is not acknowledged, so its client sends it again
+                // later (back-pressure); any other is lost, and counted.
+                RateLimited(peer);
+                return;
+            }
+        }
         if (frames.Count == 3 && _acks is null && DeliveryStamp.TryRead(frames[2].Span, out _))
         {
             frames.RemoveAt(2); // no sessions here (control: off): taken at most once, never acknowledged
@@ -268,6 +299,11 @@ internal sealed partial class Receiver : IDisposable
             return;
         }
 
+        if (peer is not null)
+        {
+            _limiter!.Charge(peer, decoded.Records.Count);
+        }
+
         var topic = decoded.Topic!.Value;
         char system = (char)topic.System;
         var receivedAt = DateTimeOffset.UtcNow;
@@ -287,9 +323,13 @@ internal sealed partial class Receiver : IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "the journal is written again: messages are acknowledged again ({Count} were refused meanwhile; their clients send them again)")]
     private static partial void LogJournalResumed(ILogger logger, long count);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "refused a message of {Peer}: over its peer_limit (stamped messages are sent again later; others are lost) [{Count} refused so far; reported at most once a minute]")]
+    private static partial void LogRateLimited(ILogger logger, string peer, long count);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "rejected a message ({Reason}): {Detail} [{Count} of this kind so far; reported at most once a minute]")]
     private static partial void LogRejected(ILogger logger, RejectReason reason, string detail, long count);
 }
 
 /// <summary>An endpoint the receiver bound, and whether it takes only encrypted messages of let-in clients.</summary>
 internal sealed record BoundEndpoint(string Endpoint, bool Encrypted);
+

@@ -75,9 +75,9 @@ internal sealed partial class CurveGate : IDisposable
 
     /// <summary>A CURVE server socket of <paramref name="type"/> in this gate's context. Its owner binds, uses and
     /// disposes it (before this gate).</summary>
-    public ZmqSocket CreateServer(int type)
+    public ZmqSocket CreateServer(int type, bool readsUser = false)
     {
-        var socket = new ZmqSocket(_context, type);
+        var socket = new ZmqSocket(_context, type) { ReadsUser = readsUser };
         try
         {
             socket.Set(Libzmq.OptionCurveServer, 1);

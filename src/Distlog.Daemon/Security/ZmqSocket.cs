@@ -24,6 +24,12 @@ internal sealed unsafe class ZmqSocket : IDisposable
 
     public nint Handle => _handle;
 
+    /// <summary>Whether <see cref="TryReceive"/> reads each message's <c>User-Id</c> (the name ZAP gave its peer).</summary>
+    public bool ReadsUser { get; init; }
+
+    /// <summary>The <c>User-Id</c> of the last message received, with <see cref="ReadsUser"/>.</summary>
+    public string? LastUser { get; private set; }
+
     public void Set(int option, int value)
     {
         if (Libzmq.zmq_setsockopt(_handle, option, &value, sizeof(int)) != 0)
@@ -105,6 +111,12 @@ internal sealed unsafe class ZmqSocket : IDisposable
                     }
 
                     return frames.Count > 0 ? throw Libzmq.Failure("receiving", error) : false;
+                }
+
+                if (ReadsUser && flags == Libzmq.DontWait)
+                {
+                    nint user = Libzmq.zmq_msg_gets(&msg, "User-Id");
+                    LastUser = user == 0 ? null : Marshal.PtrToStringUTF8(user);
                 }
 
                 int size = (int)Libzmq.zmq_msg_size(&msg);

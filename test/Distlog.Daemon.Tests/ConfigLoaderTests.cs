@@ -92,6 +92,9 @@ public class ConfigLoaderTests
     [InlineData("curve:\n  secret_key_file: /nonexistent/server.key\n  clients: c.keys\nplugins:\n  - type: console\n", "test.yaml:2: the key file /nonexistent/server.key cannot be read")]
     [InlineData("curve:\n  secret_key: \"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6\"\nplugins:\n  - type: console\n", "test.yaml:2: 'clients' is required")]
     [InlineData("plain_listen: tcp://127.0.0.1:5014\nplugins:\n  - type: console\n", "test.yaml:1: plain_listen: is for unencrypted endpoints beside CURVE ones")]
+    [InlineData("viewer: https://127.0.0.1:5443\nplugins:\n  - type: sqlite\n    path: x.db\n", "test.yaml:1: viewer: https://127.0.0.1:5443 needs viewer_tls: {certificate: cert.pem, key: key.pem}")]
+    [InlineData("viewer: https://127.0.0.1:5443\nviewer_tls:\n  certificate: /nonexistent/cert.pem\nplugins:\n  - type: sqlite\n    path: x.db\n", "test.yaml:2: viewer_tls: /nonexistent/cert.pem does not exist")]
+    [InlineData("peer_limit:\n  records_per_second: 0\nplugins:\n  - type: console\n", "test.yaml:2: 'peer_limit: records_per_second' must be at least 1")]
     public void Errors_NameTheFileLineAndKey(string yaml, string expected)
     {
         var ex = Assert.Throws<PluginConfigurationException>(() =>

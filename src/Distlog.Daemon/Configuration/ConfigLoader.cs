@@ -16,7 +16,7 @@ namespace Distlog.Daemon.Configuration;
 /// </summary>
 internal static partial class ConfigLoader
 {
-    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "api_keys", "viewer_hosts", "curve", "plain_listen", "peer_limit", "plugins"];
+    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "viewer_tls", "api_keys", "viewer_hosts", "curve", "plain_listen", "peer_limit", "plugins"];
     private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
 
     /// <summary>The embedded defaults: listen on loopback port 5010, store to the SQLite file <c>logs/distlog.db</c>,
@@ -134,9 +134,32 @@ internal static partial class ConfigLoader
                     {
                         Viewer = viewer is null or "off" ? null
                             : ViewerPattern().IsMatch(viewer) && Uri.TryCreate(viewer, UriKind.Absolute, out _) ? viewer
-                            : throw new PluginConfigurationException($"{source}:{Line(value)}: 'viewer' must be an address such as http://127.0.0.1:5080 (or off), got '{viewer}'"),
+                            : throw new PluginConfigurationException($"{source}:{Line(value)}: 'viewer' must be an address such as http://127.0.0.1:5080 or https://0.0.0.0:5443 (or off), got '{viewer}'"),
                         ViewerLine = Line(value),
                     };
+                    break;
+                }
+
+                case "viewer_tls":
+                {
+                    if (value is not YamlMappingNode tls)
+                    {
+                        throw new PluginConfigurationException($"{source}:{Line(value)}: 'viewer_tls' must be a mapping of certificate and key (PEM files), as Kestrel takes them");
+                    }
+
+                    var settings = new PluginSettings(source, Line(value), ReadSettings(tls, "viewer_tls", ["certificate", "key"], source, environment));
+                    string here = Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".";
+                    config = config with
+                    {
+                        ViewerCertificate = Path.GetFullPath(settings.GetRequiredString("certificate"), here),
+                        ViewerCertificateKey = settings.GetString("key") is { } pem ? Path.GetFullPath(pem, here) : null,
+                        ViewerTlsLine = Line(keyNode),
+                    };
+                    foreach (string file in new[] { config.ViewerCertificate, config.ViewerCertificateKey }.OfType<string>().Where(f => !File.Exists(f)))
+                    {
+                        throw new PluginConfigurationException($"{source}:{Line(keyNode)}: viewer_tls: {file} does not exist");
+                    }
+
                     break;
                 }
 
@@ -160,6 +183,17 @@ internal static partial class ConfigLoader
         if (config.Plugins.Count == 0)
         {
             throw new PluginConfigurationException($"{source}: 'plugins' must name at least one plugin");
+        }
+
+        bool https = config.Viewer?.StartsWith("https:", StringComparison.Ordinal) == true;
+        if (https && config.ViewerCertificate is null)
+        {
+            throw new PluginConfigurationException($"{source}:{config.ViewerLine}: viewer: {config.Viewer} needs viewer_tls: {{certificate: cert.pem, key: key.pem}}");
+        }
+
+        if (!https && config.ViewerCertificate is not null)
+        {
+            throw new PluginConfigurationException($"{source}:{config.ViewerTlsLine}: viewer_tls: is for an https:// viewer; viewer: is {config.Viewer ?? "off"}");
         }
 
         if (config.PlainListen.Count > 0 && config.Curve is null)
@@ -637,7 +671,7 @@ internal static partial class ConfigLoader
     [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
     private static partial Regex VariablePattern();
 
-    [GeneratedRegex(@"^http://([^:/\s]+|\[[0-9a-fA-F:]+\]):\d{1,5}/?$")]
+    [GeneratedRegex(@"^https?://([^:/\s]+|\[[0-9a-fA-F:]+\]):\d{1,5}/?$")]
     private static partial Regex ViewerPattern();
 
     [GeneratedRegex(@"^(tcp://([^:/\s]+|\*|\[[0-9a-fA-F:]+\]):(\d{1,5}|\*)|ipc://.+|inproc://.+)$")]

@@ -55,6 +55,14 @@ internal sealed record DaemonConfig
     /// <summary>The line of <c>viewer:</c>, for the error that a public viewer needs keys.</summary>
     public int ViewerLine { get; init; }
 
+    /// <summary>With an <c>https://</c> viewer: its certificate (PEM, or PFX with its password in
+    /// <c>Kestrel__Certificates__Default__Password</c>) and its key (PEM), as Kestrel's certificate settings take them.</summary>
+    public string? ViewerCertificate { get; init; }
+
+    public string? ViewerCertificateKey { get; init; }
+
+    public int ViewerTlsLine { get; init; }
+
     /// <summary>Who may use the viewer and its API (<c>api_keys:</c>); none: open, and only on loopback.</summary>
     public IReadOnlyList<Viewer.ApiKey> ApiKeys { get; init; } = [];
 

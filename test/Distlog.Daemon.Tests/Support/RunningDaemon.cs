@@ -27,8 +27,8 @@ internal sealed class RunningDaemon : IAsyncDisposable
     public string FilePath => Path.Combine(Folder, "records.jsonl");
 
     /// <summary>Starts a daemon; <paramref name="yaml"/> adds plugin entries (indented as list items), or top-level
-    /// keys when <paramref name="topLevel"/> is set.</summary>
-    public static async Task<RunningDaemon> StartAsync(string yaml = "", IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null, bool topLevel = false)
+    /// keys when <paramref name="topLevel"/> is set; <paramref name="sqlite"/> adds a SQLite store (for a viewer).</summary>
+    public static async Task<RunningDaemon> StartAsync(string yaml = "", IReadOnlyDictionary<string, Func<PluginSettings, IDistlogPlugin>>? extra = null, bool topLevel = false, bool sqlite = false)
     {
         string pluginsYaml = topLevel ? string.Empty : yaml;
         string topYaml = topLevel ? yaml : string.Empty;
@@ -45,6 +45,7 @@ internal sealed class RunningDaemon : IAsyncDisposable
               - type: file
                 path: {Path.Combine(folder, "records.jsonl")}
             {pluginsYaml}
+            {(sqlite ? $"  - type: sqlite\n    path: {Path.Combine(folder, "store.db")}\n" : string.Empty)}
             """;
         var config = ConfigLoader.Parse(text, "test.yaml");
         var host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)), extra);

@@ -31,6 +31,9 @@ namespace Distlog.Viewer;
 /// </summary>
 public sealed class ViewerServer : IAsyncDisposable
 {
+    /// <summary>The most connections the viewer holds at once; a connection past them is closed at once.</summary>
+    public const int MaxConnections = 256;
+
     private readonly WebApplication _app;
 
     private ViewerServer(WebApplication app, string address)
@@ -59,6 +62,12 @@ public sealed class ViewerServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // What a client of the viewer controls is bounded: its connections, and what it may post (a level rule).
+            kestrel.Limits.MaxConcurrentConnections = MaxConnections;
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024;
+        });
         if (certificate is { } tls)
         {
             builder.WebHost.UseKestrelHttpsConfiguration();

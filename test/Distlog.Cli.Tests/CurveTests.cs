@@ -24,32 +24,36 @@ public sealed class CurveTests : IAsyncLifetime
     private readonly NetMQCertificate _stranger = new();
     private DaemonHost _host = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _host = await StartAsync(_folder, string.Empty);
+
+    private async Task<DaemonHost> StartAsync(string folder, string curveExtra)
     {
-        string clients = Path.Combine(_folder, "clients.keys");
+        string clients = Path.Combine(folder, "clients.keys");
         File.WriteAllText(clients, $"# who may log\n{_allowed.PublicKeyZ85} orders-service\n{_allowedToo.PublicKeyZ85}   # no name\n");
-        File.WriteAllText(Path.Combine(_folder, "server.key"), _server.SecretKeyZ85 + "\n");
+        File.WriteAllText(Path.Combine(folder, "server.key"), _server.SecretKeyZ85 + "\n");
         var config = ConfigLoader.Parse(
             $"""
             listen: tcp://127.0.0.1:*
             control: tcp://127.0.0.1:*
             curve:
-              secret_key_file: {_folder}/server.key
+              secret_key_file: {folder}/server.key
               public_key: "{_server.PublicKeyZ85}"
               clients: {clients}
+              {curveExtra}
             journal:
-              path: {_folder}/journal
+              path: {folder}/journal
             stats_interval: 0s
             stats_endpoint: tcp://127.0.0.1:*
             plugins:
               - type: file
-                path: {_folder}/records.jsonl
+                path: {folder}/records.jsonl
               - type: publish
                 endpoint: tcp://127.0.0.1:*
             """,
-            Path.Combine(_folder, "distlogd.yaml"));
-        _host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
-        await _host.StartAsync();
+            Path.Combine(folder, "distlogd.yaml"));
+        var host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
+        await host.StartAsync();
+        return host;
     }
 
     public async Task DisposeAsync()
@@ -112,6 +116,29 @@ public sealed class CurveTests : IAsyncLifetime
         File.AppendAllText(Path.Combine(_folder, "clients.keys"), $"{_stranger.PublicKeyZ85} late-comer\n");
         late.CreateLogger("Test").LogWarning("after");
         Wait.Until(() => Records().Any(r => r.Message == "after"), () => "the record sent once its key was added");
+    }
+
+    [Fact]
+    public async Task AClientPastMaxConnections_IsRefusedAtItsHandshake()
+    {
+        string folder = Directory.CreateTempSubdirectory("distlog-curve-max-").FullName;
+        try
+        {
+            await using var host = await StartAsync(folder, "max_connections: 1");
+            string data = host.Endpoints[0];
+            using var first = Client("first", data, Curve(_server.PublicKeyZ85, _allowed));
+            first.CreateLogger("Test").LogWarning("first");
+            Wait.Until(() => RecordFile.Read(Path.Combine(folder, "records.jsonl")).Any(r => r.Message == "first"), () => "the first client's record");
+
+            using var second = Client("second", data, Curve(_server.PublicKeyZ85, _allowedToo));
+            second.CreateLogger("Test").LogWarning("second");
+            Wait.Until(() => host.Curve!.Refused.GetValueOrDefault("over max_connections") >= 1, () => "the second client refused");
+            Assert.DoesNotContain(RecordFile.Read(Path.Combine(folder, "records.jsonl")), r => r.Message == "second");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

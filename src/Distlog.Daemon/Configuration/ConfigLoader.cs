@@ -331,7 +331,7 @@ internal static partial class ConfigLoader
             throw new PluginConfigurationException($"{source}:{Line(value)}: 'curve' must be a mapping of secret_key (or secret_key_file), public_key (or public_key_file) and clients");
         }
 
-        var values = ReadSettings(mapping, "curve", ["secret_key", "secret_key_file", "public_key", "public_key_file", "clients"], source, environment);
+        var values = ReadSettings(mapping, "curve", ["secret_key", "secret_key_file", "public_key", "public_key_file", "clients", "max_connections"], source, environment);
         var settings = new PluginSettings(source, Line(value), values);
         byte[] secret = CurveKey(settings, source, "secret_key", required: true)!;
         var pair = NetMQ.NetMQCertificate.CreateFromSecretKey(secret);
@@ -345,6 +345,8 @@ internal static partial class ConfigLoader
         {
             Source = source,
             Line = values["clients"].Line,
+            MaxConnections = settings.GetInt64("max_connections", CurveConfig.DefaultMaxConnections) is var most and >= 1
+                ? most : throw settings.Error("max_connections", "'curve: max_connections' must be at least 1"),
         };
     }
 

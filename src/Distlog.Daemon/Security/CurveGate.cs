@@ -14,7 +14,8 @@ namespace Distlog.Daemon.Security;
 /// </summary>
 /// <remarks>
 /// A peer that is refused never gets past the handshake, so nothing it sends is read. Refusals are counted by reason
-/// (not in clients, not CURVE, a wrong server key) and reported in one line at most once a minute. The clients file
+/// (not in clients, not CURVE, a wrong server key, over <c>max_connections</c>) and reported in one line at most once
+/// a minute. The clients file
 /// is read again when it changes; a file that cannot be read keeps the keys read before.
 /// One thread (<c>distlogd-curve</c>) owns the ZAP socket and the sockets that watch handshakes.
 /// </remarks>
@@ -22,6 +23,8 @@ internal sealed partial class CurveGate : IDisposable
 {
     public const string Domain = "distlog";
 
+    private const int Accepted = 0x0020;
+    private const int Disconnected = 0x0200;
     private const int HandshakeFailedNoDetail = 0x0800;
     private const int HandshakeFailedProtocol = 0x2000;
     private const int Cryptographic = 0x11000001; // ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
@@ -42,6 +45,7 @@ internal sealed partial class CurveGate : IDisposable
     private readonly ClientKeys _clients;
     private readonly Dictionary<string, long> _sinceReport = new(StringComparer.Ordinal);
     private string? _lastRefusedPeer;
+    private long _connections; // open on every CURVE socket, as their monitors tell (gate thread only)
     private DateTimeOffset _nextReport = DateTimeOffset.UtcNow + s_reportInterval;
 
     /// <exception cref="PluginConfigurationException">libzmq cannot be loaded, or the clients file cannot be read.</exception>
@@ -84,7 +88,7 @@ internal sealed partial class CurveGate : IDisposable
             socket.Set(Libzmq.OptionCurveSecretKey, _config.SecretKey);
             socket.Set(Libzmq.OptionZapDomain, Encoding.ASCII.GetBytes(Domain));
             string monitor = $"inproc://distlogd-handshakes-{Interlocked.Increment(ref _monitorCount)}";
-            if (Libzmq.zmq_socket_monitor(socket.Handle, monitor, HandshakeFailedNoDetail | HandshakeFailedProtocol) != 0)
+            if (Libzmq.zmq_socket_monitor(socket.Handle, monitor, Accepted | Disconnected | HandshakeFailedNoDetail | HandshakeFailedProtocol) != 0)
             {
                 throw Libzmq.Failure("watching handshakes");
             }
@@ -150,7 +154,7 @@ internal sealed partial class CurveGate : IDisposable
                     {
                         while (monitor.TryReceive(TimeSpan.Zero, frames))
                         {
-                            Handshake(frames);
+                            Monitored(frames);
                             frames.Clear();
                         }
                     }
@@ -198,14 +202,21 @@ internal sealed partial class CurveGate : IDisposable
             return Reply(id, "400", "key not allowed", string.Empty);
         }
 
+        if (_connections > _config.MaxConnections) // this one is counted already: libzmq asks once it accepted it
+        {
+            Refuse("over max_connections", "from " + address);
+            return Reply(id, "400", "too many connections", string.Empty);
+        }
+
         return Reply(id, "200", "OK", name);
     }
 
     private static byte[][] Reply(byte[] id, string status, string text, string user) =>
         [Encoding.ASCII.GetBytes("1.0"), id, Encoding.ASCII.GetBytes(status), Encoding.UTF8.GetBytes(text), Encoding.UTF8.GetBytes(user), []];
 
-    /// <summary>A handshake that failed before ZAP was asked: not CURVE at all, or not made with our public key.</summary>
-    private void Handshake(List<byte[]> frames)
+    /// <summary>A connection opened or closed, or a handshake that failed before ZAP was asked: not CURVE at all, or
+    /// not made with our public key.</summary>
+    private void Monitored(List<byte[]> frames)
     {
         if (frames.Count < 2 || frames[0].Length < 6)
         {
@@ -213,6 +224,16 @@ internal sealed partial class CurveGate : IDisposable
         }
 
         int value = BitConverter.ToInt32(frames[0], 2);
+        switch (BitConverter.ToUInt16(frames[0], 0))
+        {
+            case Accepted:
+                _connections++;
+                return;
+            case Disconnected:
+                _connections--;
+                return;
+        }
+
         string reason = value switch
         {
             MechanismMismatch => "not CURVE (plain ZMTP)",

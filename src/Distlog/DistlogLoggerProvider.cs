@@ -10,7 +10,7 @@ namespace Distlog;
 /// task key, task data and scopes, is queued and sent over a ZeroMQ PUSH socket to distlogd.
 /// </summary>
 /// <remarks>
-/// Register it with <see cref="DistlogLoggingBuilderExtensions.AddDistlog(ILoggingBuilder, string, Action{DistlogOptions}?)"/>.
+/// Register it with <see cref="DistlogLoggingBuilderExtensions.AddDistlog(ILoggingBuilder, Action{DistlogOptions})"/>.
 /// Log calls never block (unless <see cref="OverflowPolicy.Block"/> is chosen) and never throw; the message is
 /// rendered and encoded on the provider's own sender thread. Dispose delivers what is queued within
 /// <see cref="DistlogOptions.FlushTimeout"/>; at process exit, a provider still open is disposed, and the exit

@@ -35,15 +35,26 @@ public static class DistlogLoggingBuilderExtensions
     /// <param name="endpoint">The daemon's ZeroMQ endpoint; overrides <c>Logging:Distlog:Endpoint</c>.</param>
     /// <param name="configure">Further settings, applied after configuration.</param>
     /// <returns>The builder.</returns>
-    public static ILoggingBuilder AddDistlog(this ILoggingBuilder builder, string endpoint = DistlogOptions.DefaultEndpoint, Action<DistlogOptions>? configure = null)
+    public static ILoggingBuilder AddDistlog(this ILoggingBuilder builder, string endpoint, Action<DistlogOptions>? configure = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(endpoint);
-        builder.AddDistlog();
-        builder.Services.Configure<DistlogOptions>(options =>
+        return builder.AddDistlog(options =>
         {
             options.Endpoint = endpoint;
             configure?.Invoke(options);
         });
+    }
+
+    /// <summary>Adds the distlog provider, configured from <c>Logging:Distlog</c>, then by <paramref name="configure"/>:
+    /// what it does not set (the endpoint, say) stays as configuration says.</summary>
+    /// <param name="builder">The logging builder.</param>
+    /// <param name="configure">Further settings, applied after configuration.</param>
+    /// <returns>The builder.</returns>
+    public static ILoggingBuilder AddDistlog(this ILoggingBuilder builder, Action<DistlogOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.AddDistlog();
+        builder.Services.Configure(configure);
         return builder;
     }
 }

@@ -26,6 +26,8 @@ public sealed class DistlogTask : IDisposable
     private const int StateSucceeded = 1;
     private const int StateFailed = 2;
 
+    private static bool s_canSeeUnwinding = true;
+
     private static readonly AsyncLocal<DistlogTask?> s_current = new();
     private static readonly EventId s_enterEvent = new(0, "DistlogTaskEnter");
     private static readonly EventId s_exitEvent = new(0, "DistlogTaskExit");
@@ -173,6 +175,27 @@ public sealed class DistlogTask : IDisposable
         return level == int.MaxValue ? id : ForeignTaskFlag.Append(id, level, until - now);
     }
 
+    /// <summary>Whether an exception is unwinding through the code that disposes the task (a <c>using</c> block left
+    /// by a throw). False where the runtime cannot tell: NativeAOT has no <c>Marshal.GetExceptionPointers</c>
+    /// (dotnet/runtime#98878); there a task left by an exception is marked failed only through <c>Fail</c>.</summary>
+    private static bool Unwinding()
+    {
+        if (!s_canSeeUnwinding)
+        {
+            return false;
+        }
+
+        try
+        {
+            return Marshal.GetExceptionPointers() != IntPtr.Zero;
+        }
+        catch (PlatformNotSupportedException)
+        {
+            s_canSeeUnwinding = false;
+            return false;
+        }
+    }
+
     /// <summary>Reserves the number of this task's next subtask (the seed's <c>get_next_task()</c>), counting from 1.</summary>
     public int GetNextTask() => Interlocked.Increment(ref _children);
 
@@ -185,7 +208,7 @@ public sealed class DistlogTask : IDisposable
         }
 
         var failure = _failure;
-        if (failure is null && Marshal.GetExceptionPointers() != IntPtr.Zero)
+        if (failure is null && Unwinding())
         {
             // Disposed while an exception unwinds through the using block.
             failure = t_lastThrown ?? new InvalidOperationException("task left by an exception");

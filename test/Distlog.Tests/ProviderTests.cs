@@ -194,6 +194,24 @@ public class ProviderTests
     }
 
     [Fact]
+    public void AddDistlog_WithOnlyConfigure_KeepsTheEndpointOfConfiguration()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:Distlog:Endpoint"] = "tcp://10.0.0.1:1" })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging
+            .AddConfiguration(configuration.GetSection("Logging"))
+            .AddDistlog(configure: o => o.ServiceName = "svc"));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptionsMonitor<DistlogOptions>>().CurrentValue;
+
+        Assert.Equal("tcp://10.0.0.1:1", options.Endpoint);
+        Assert.Equal("svc", options.ServiceName);
+    }
+
+    [Fact]
     public async Task Host_WithAddDistlog_ShipsRecordsAndFlushesOnStop()
     {
         using var receiver = new PullReceiver();

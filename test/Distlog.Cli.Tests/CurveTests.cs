@@ -142,6 +142,35 @@ public sealed class CurveTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Keygen_PrintsAPair_OrWritesTheSecretReadableByItsOwnerOnly()
+    {
+        string distlogd = ChildProcess.ProjectDll("src/Distlog.Daemon", "distlogd");
+        var (code, stdout, stderr) = ChildProcess.RunDll(distlogd, "keygen");
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("public_key: ", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("secret_key: ", lines[1], StringComparison.Ordinal);
+        var pair = NetMQCertificate.CreateFromSecretKey(lines[1]["secret_key: ".Length..]);
+        Assert.Equal(lines[0]["public_key: ".Length..], pair.PublicKeyZ85);
+
+        string name = Path.Combine(_folder, "client");
+        (code, _, stderr) = ChildProcess.RunDll(distlogd, "keygen", "--out", name);
+        Assert.True(code == 0, stderr);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(name + ".key"));
+        }
+
+        var written = NetMQCertificate.CreateFromSecretKey(File.ReadAllText(name + ".key").Trim());
+        Assert.Equal(File.ReadAllText(name + ".pub").Trim(), written.PublicKeyZ85);
+
+        // It never overwrites a key.
+        (code, _, stderr) = ChildProcess.RunDll(distlogd, "keygen", "--out", name);
+        Assert.Equal(1, code);
+        Assert.Contains("already exists", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RawUnencryptedZmtp_IsCutOffAtTheGreeting()
     {
         SendRawZmtp(_host.Endpoints[0]);

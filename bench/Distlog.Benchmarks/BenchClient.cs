@@ -11,8 +11,9 @@ namespace Distlog.Benchmarks;
 internal static class BenchClient
 {
     /// <param name="control">The daemon's session endpoint (acknowledged delivery), or <c>off</c> (at most once).</param>
-    public static DistlogLoggerProvider Lossless(string endpoint, int batchBytes, DistlogEncoding encoding, DistlogTransport transport = DistlogTransport.NetMQ, string control = "off") => new(new DistlogOptions
+    public static DistlogLoggerProvider Lossless(string endpoint, int batchBytes, DistlogEncoding encoding, DistlogTransport transport = DistlogTransport.NetMQ, string control = "off", DistlogCurveOptions? curve = null) => new(new DistlogOptions
     {
+        Curve = curve ?? new DistlogCurveOptions(),
         Endpoint = endpoint,
         Transport = transport,
         MaxBatchBytes = batchBytes,

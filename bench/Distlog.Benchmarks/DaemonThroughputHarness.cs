@@ -44,9 +44,11 @@ internal static class DaemonThroughputHarness
             ("client → distlogd → file, one record per message, JSON", n => Distlogd(n, 0, DistlogEncoding.Json)),
             ("client → distlogd → file, batched, JSON", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json)),
             ("client → distlogd → file, batched, JSON, acknowledged (journal, sync: 10ms)", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json)),
+            ("client → distlogd → file, batched, JSON, CURVE", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json)),
             ("client → distlogd → file, batched, MessagePack", n => Distlogd(n, 32 * 1024, DistlogEncoding.MessagePack)),
             ("client, libzmq transport → distlogd → file, one record per message, JSON", n => Distlogd(n, 0, DistlogEncoding.Json, DistlogTransport.Libzmq)),
             ("client, libzmq transport → distlogd → file, batched, JSON", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json, DistlogTransport.Libzmq)),
+            ("client, libzmq transport → distlogd → file, batched, JSON, CURVE", n => Distlogd(n, 32 * 1024, DistlogEncoding.Json, DistlogTransport.Libzmq)),
         }.Where(c => Wanted(c.Name) && !(c.Name.StartsWith("rsyslog", StringComparison.Ordinal) && !haveRsyslog)).ToList();
         if (!Internal.LibzmqPushTransport.IsAvailable && cases.RemoveAll(c => c.Name.Contains("libzmq", StringComparison.Ordinal)) > 0)
         {
@@ -57,7 +59,7 @@ internal static class DaemonThroughputHarness
         // A case through distlogd keeps one daemon process for all its rounds, as a running daemon would be. The
         // first round runs the code before the JIT has optimised it (a long-running daemon and client do not), so
         // every case has a warm-up round first.
-        var daemons = cases.Select(c => c.Name.Contains("distlogd", StringComparison.Ordinal) ? DaemonProcess.Start(acknowledged: c.Name.Contains("acknowledged", StringComparison.Ordinal)) : null).ToList();
+        var daemons = cases.Select(c => c.Name.Contains("distlogd", StringComparison.Ordinal) ? DaemonProcess.Start(acknowledged: c.Name.Contains("acknowledged", StringComparison.Ordinal), curve: c.Name.EndsWith("CURVE", StringComparison.Ordinal)) : null).ToList();
         try
         {
             var warmups = new List<Measured>();
@@ -90,13 +92,17 @@ internal static class DaemonThroughputHarness
                 Console.WriteLine($"| {cases[c].Name} | {median} | {ratio} | {string.Join(", ", rates.Select(Format))} | {warmups[c].Bytes} | {cpuText} |");
             }
 
-            // Acknowledged delivery's cost: its case against the same case at most once, round by round.
-            int acked = cases.FindIndex(c => c.Name.Contains("acknowledged", StringComparison.Ordinal));
-            int atMostOnce = cases.FindIndex(c => c.Name == "client → distlogd → file, batched, JSON");
-            if (acked >= 0 && atMostOnce >= 0)
+            // Acknowledged delivery's and CURVE's costs: each case against the same case plain and at most once, round by
+            // round.
+            int plain = cases.FindIndex(c => c.Name == "client → distlogd → file, batched, JSON");
+            foreach (var (what, name) in (ReadOnlySpan<(string, string)>)[("acknowledged / at most once", "acknowledged"), ("CURVE / plain", "CURVE")])
             {
-                var ratios = results[acked].Zip(results[atMostOnce], (a, b) => a.Rate / b.Rate).ToList();
-                Console.WriteLine($"acknowledged / at most once, round by round: {string.Join(", ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}; median {Median(ratios).ToString("0.00x", CultureInfo.InvariantCulture)}");
+                int other = cases.FindIndex(c => c.Name.StartsWith("client →", StringComparison.Ordinal) && c.Name.Contains(name, StringComparison.Ordinal));
+                if (other >= 0 && plain >= 0)
+                {
+                    var ratios = results[other].Zip(results[plain], (a, b) => a.Rate / b.Rate).ToList();
+                    Console.WriteLine($"{what}, round by round: {string.Join(", ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}; median {Median(ratios).ToString("0.00x", CultureInfo.InvariantCulture)}");
+                }
             }
         }
         finally
@@ -177,7 +183,7 @@ internal static class DaemonThroughputHarness
     private static Measured Distlogd(int records, int batchBytes, DistlogEncoding encoding, DistlogTransport transport = DistlogTransport.NetMQ) =>
         ThroughDaemon(records, endpoint =>
         {
-            var provider = BenchClient.Lossless(endpoint, batchBytes, encoding, transport, s_daemon?.Control ?? "off");
+            var provider = BenchClient.Lossless(endpoint, batchBytes, encoding, transport, s_daemon?.Control ?? "off", s_daemon?.ClientCurve);
             BenchClient.LogTask(provider, records, "daemon-throughput");
             return provider;
         });
@@ -248,15 +254,21 @@ internal static class DaemonThroughputHarness
         private readonly Process _process;
         private readonly string _dir;
         private readonly string _stats;
+        private readonly Action<NetMQ.NetMQSocket>? _statsKeys;
 
-        private DaemonProcess(Process process, string dir, string endpoint, string stats, string? control)
+        private DaemonProcess(Process process, string dir, string endpoint, string stats, string? control, DistlogCurveOptions? curve, Action<NetMQ.NetMQSocket>? statsKeys)
         {
+            _statsKeys = statsKeys;
             _process = process;
             _dir = dir;
             Endpoint = endpoint;
             _stats = stats;
             Control = control;
+            ClientCurve = curve;
         }
+
+        /// <summary>A let-in client's keys, for a daemon with <c>curve:</c>; null otherwise.</summary>
+        public DistlogCurveOptions? ClientCurve { get; }
 
         public string Endpoint { get; }
 
@@ -268,10 +280,16 @@ internal static class DaemonThroughputHarness
         public long FileLength => new FileInfo(Path.Combine(_dir, "out.jsonl")) is { Exists: true } file ? file.Length : 0;
 
         /// <param name="acknowledged">Sessions and a journal synced every 10 ms, so clients get acknowledgements.</param>
-        public static DaemonProcess Start(bool acknowledged)
+        /// <param name="curve">CURVE on every socket, with one client key let in.</param>
+        public static DaemonProcess Start(bool acknowledged, bool curve = false)
         {
             string dir = Directory.CreateTempSubdirectory("distlogd-bench-").FullName;
             string config = Path.Combine(dir, "distlogd.yaml");
+            var server = new NetMQ.NetMQCertificate();
+            var client = new NetMQ.NetMQCertificate();
+            File.WriteAllText(Path.Combine(dir, "clients.keys"), client.PublicKeyZ85 + " bench\n");
+            File.WriteAllText(Path.Combine(dir, "server.key"), server.SecretKeyZ85 + "\n");
+            string curveYaml = curve ? $"curve:\n  secret_key_file: {dir}/server.key\n  clients: {dir}/clients.keys" : string.Empty;
             // The file is rotated away at 512 MB (keep: 0 deletes it), as rsyslog's is after each of its rounds: a
             // file growing by gigabytes over the rounds makes the kernel throttle the writer for its dirty pages.
             File.WriteAllText(config, $"""
@@ -279,6 +297,7 @@ internal static class DaemonThroughputHarness
                 stats_interval: 0s
                 stats_endpoint: tcp://127.0.0.1:*
                 viewer: off
+                {curveYaml}
                 {(acknowledged ? $"control: tcp://127.0.0.1:*\njournal:\n  path: {dir}/journal\n  sync: {Environment.GetEnvironmentVariable("BENCH_SYNC") ?? "10ms"}" : "control: off")}
                 plugins:
                   - type: file
@@ -289,15 +308,17 @@ internal static class DaemonThroughputHarness
                 """);
             var (process, summary) = DistlogdLauncher.Start(config);
             return new DaemonProcess(process, dir,
-                Regex.Match(summary, @"listening on (\S+?);").Groups[1].Value,
+                Regex.Match(summary, @"listening on (tcp://[^\s;]+)").Groups[1].Value,
                 Regex.Match(summary, @"--endpoint (\S+)").Groups[1].Value,
-                acknowledged ? Regex.Match(summary, @"sessions and level rules on (\S+?);").Groups[1].Value : null);
+                acknowledged ? Regex.Match(summary, @"sessions and level rules on (\S+?);").Groups[1].Value : null,
+                curve ? new DistlogCurveOptions { ServerPublicKey = server.PublicKeyZ85, PublicKey = client.PublicKeyZ85, SecretKey = client.SecretKeyZ85 } : null,
+                curve ? socket => { socket.Options.CurveServerKey = server.PublicKey; socket.Options.CurveCertificate = client; } : null);
         }
 
         /// <summary>How many records the file plugin has handled (-1 when the daemon did not answer).</summary>
         public long Handled()
         {
-            string? reply = StatsServer.Query(_stats, TimeSpan.FromSeconds(1));
+            string? reply = StatsServer.Query(_stats, TimeSpan.FromSeconds(1), _statsKeys);
             return reply is null ? -1 : System.Text.Json.JsonDocument.Parse(reply).RootElement.GetProperty("plugins")[0].GetProperty("handled").GetInt64();
         }
 

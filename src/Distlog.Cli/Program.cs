@@ -7,9 +7,15 @@
 // A store is --sqlite PATH (the default: logs/distlog.db), --redis HOST:PORT, --mongodb URL or --file PATH (a
 // JSON-lines file written by the file plugin, for working offline). Every command takes --help.
 using System.CommandLine;
+using System.CommandLine.Help;
 using Distlog.Cli;
 
-var root = new RootCommand("distlog: see what a distributed system logged — live, as task trees, or by query.");
+// Named "distlog", as installed (dotnet tool install Distlog.Cli), not after its assembly as a RootCommand would be.
+var root = new Command("distlog", "see what a distributed system logged — live, as task trees, or by query.")
+{
+    new HelpOption(),
+    new VersionOption(),
+};
 root.Subcommands.Add(Commands.Tail());
 root.Subcommands.Add(Commands.Tree());
 root.Subcommands.Add(Commands.Query());

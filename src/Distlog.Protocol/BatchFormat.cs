@@ -7,7 +7,7 @@ namespace Distlog.Protocol;
 /// 4-byte big-endian unsigned integer. Every record is in the topic's encoding.
 /// </summary>
 /// <remarks>Length prefixes let a reader keep every record before a damaged one and report the rest.</remarks>
-public static class BatchFormat
+internal static class BatchFormat
 {
     /// <summary>Size of the length prefix.</summary>
     public const int PrefixLength = 4;

@@ -5,7 +5,7 @@ namespace Distlog.Protocol;
 /// <param name="Topic">The topic, when the topic frame was valid.</param>
 /// <param name="Records">Every record that decoded, in order.</param>
 /// <param name="Rejections">Every rejection, in order.</param>
-public sealed record DecodedMessage(Topic? Topic, IReadOnlyList<LogRecord> Records, IReadOnlyList<Rejection> Rejections)
+internal sealed record DecodedMessage(Topic? Topic, IReadOnlyList<LogRecord> Records, IReadOnlyList<Rejection> Rejections)
 {
     /// <summary>The encoded bytes of each record in <see cref="Records"/>, in the topic's encoding (empty when unknown).</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Bodies { get; init; } = [];

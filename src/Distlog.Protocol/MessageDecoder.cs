@@ -6,7 +6,7 @@ namespace Distlog.Protocol;
 /// every record, keeping each valid record and describing each failure.
 /// </summary>
 /// <remarks>Thread-safe. Never throws because of the bytes it is given, whatever they are.</remarks>
-public static class MessageDecoder
+internal static class MessageDecoder
 {
     /// <summary>The default limit on a message body: 16 MiB.</summary>
     public const int DefaultMaxBodyBytes = 16 * 1024 * 1024;

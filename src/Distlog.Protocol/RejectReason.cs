@@ -1,7 +1,7 @@
 namespace Distlog.Protocol;
 
 /// <summary>Why <see cref="MessageDecoder"/> rejected a message or a record in it; a daemon counts rejections by reason.</summary>
-public enum RejectReason
+internal enum RejectReason
 {
     /// <summary>Not two frames <c>[topic, body]</c>.</summary>
     FrameCount,

@@ -3,4 +3,4 @@ namespace Distlog.Protocol;
 /// <summary>One rejected message or record.</summary>
 /// <param name="Reason">The kind of rejection, for counting.</param>
 /// <param name="Detail">What exactly was wrong, for the report.</param>
-public readonly record struct Rejection(RejectReason Reason, string Detail);
+internal readonly record struct Rejection(RejectReason Reason, string Detail);

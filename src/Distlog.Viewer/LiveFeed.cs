@@ -10,7 +10,7 @@ namespace Distlog.Viewer;
 /// reconnects sends back (<c>Last-Event-ID</c>): what it missed meanwhile is read from the journal's tail.
 /// </summary>
 /// <remarks>Thread-safe: <see cref="Publish(char, LogRecord)"/> runs on the daemon's receiving thread, readers on request threads.</remarks>
-public sealed class LiveFeed
+internal sealed class LiveFeed
 {
     private readonly object _lock = new();
     private Channel<Item>[] _subscribers = [];

@@ -29,7 +29,7 @@ namespace Distlog.Viewer;
 /// Filters: <c>from</c>, <c>to</c> (a time or an age such as 15m), <c>level</c>, <c>maxLevel</c>, <c>logger</c>,
 /// <c>system</c>, <c>host</c>, <c>service</c>, <c>text</c>, <c>task</c>, <c>context=field=value</c> (repeatable).
 /// </summary>
-public sealed class ViewerServer : IAsyncDisposable
+internal sealed class ViewerServer : IAsyncDisposable
 {
     /// <summary>The most connections the viewer holds at once; a connection past them is closed at once.</summary>
     public const int MaxConnections = 256;

@@ -78,6 +78,22 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     }
 
     [Fact]
+    public async Task AFilterThatCannotBeRead_IsSaidNextToTheFilters_AndTheListStays()
+    {
+        await _page.GotoAsync(fixture.Address);
+        await Expect(Task("order 42")).ToBeVisibleAsync();
+
+        await _page.FillAsync("#filters input[name=to]", "someday");
+        await _page.ClickAsync("#filters button[type=submit]");
+        await Expect(_page.Locator("#filters-error")).ToContainTextAsync("wants a time");
+        await Expect(Task("order 42")).ToBeVisibleAsync();
+
+        await _page.FillAsync("#filters input[name=to]", "");
+        await _page.ClickAsync("#filters button[type=submit]");
+        await Expect(_page.Locator("#filters-error")).ToBeEmptyAsync();
+    }
+
+    [Fact]
     public async Task Api_AFilterThatCannotBeRead_IsA400SayingWhy()
     {
         using var http = new HttpClient { BaseAddress = new Uri(fixture.Address) };

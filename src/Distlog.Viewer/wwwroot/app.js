@@ -50,7 +50,16 @@ function postJson(url, body) {
 async function loadTasks() {
   const params = filters();
   params.set("limit", "100");
-  const { tasks } = await getJson("/api/tasks?" + params);
+  let tasks;
+  try {
+    ({ tasks } = await getJson("/api/tasks?" + params));
+    $("#filters-error").textContent = "";
+  } catch (error) {
+    // A filter the API cannot read (a 400 says which): said next to the filters, the list left as it was.
+    $("#filters-error").textContent = error.message;
+    return;
+  }
+
   const body = $("#tasks tbody");
   body.innerHTML = tasks.map((t) => `
     <tr class="task${t.rootId === state.root ? " selected" : ""}" data-root="${esc(t.rootId)}">

@@ -11,17 +11,11 @@ namespace Distlog.Cli.Tests;
 public sealed class LevelControlTests : IAsyncLifetime
 {
     private static readonly string s_peer = ChildProcess.ProjectDll("test/Distlog.Tests.Peer", "Distlog.Tests.Peer");
-    private readonly string _folder = Directory.CreateTempSubdirectory("distlog-levels-").FullName;
     private LevelDaemon _daemon = null!;
 
-    public async Task InitializeAsync() => _daemon = await LevelDaemon.StartAsync(_folder);
+    public async Task InitializeAsync() => _daemon = await LevelDaemon.StartInNewFolderAsync("distlog-levels-");
 
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public async Task DisposeAsync() => await _daemon.DisposeAsync();
 
     [Fact]
     public void LevelSet_ForOneServiceAndLoggerPrefix_TurnsOnItsDebugWithinASecond_NotTheOthers_UntilItsTtlEnds()

@@ -10,17 +10,11 @@ namespace Distlog.Cli.Tests;
 /// tail, exactly what came after it.</summary>
 public sealed class LiveFeedResumeTests : IAsyncLifetime
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("distlog-live-").FullName;
     private LevelDaemon _daemon = null!;
 
-    public async Task InitializeAsync() => _daemon = await LevelDaemon.StartAsync(_folder);
+    public async Task InitializeAsync() => _daemon = await LevelDaemon.StartInNewFolderAsync("distlog-live-");
 
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public async Task DisposeAsync() => await _daemon.DisposeAsync();
 
     [Fact]
     public async Task APageThatComesBack_GetsWhatItMissed_FromTheJournal_InOrder()

@@ -12,23 +12,17 @@ namespace Distlog.Cli.Tests;
 /// </summary>
 public sealed partial class PackageTests : IAsyncLifetime
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("distlog-package-").FullName;
     private LevelDaemon _daemon = null!;
 
-    public async Task InitializeAsync() => _daemon = await LevelDaemon.StartAsync(_folder);
+    public async Task InitializeAsync() => _daemon = await LevelDaemon.StartInNewFolderAsync("distlog-package-");
 
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public async Task DisposeAsync() => await _daemon.DisposeAsync();
 
     [Fact]
     public void TheReadmeQuickStart_BuiltFromThePackedPackages_StoresItsRecords()
     {
         string repository = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ChildProcess.ProjectDll("src/Distlog", "Distlog"))!, "..", "..", "..", "..", ".."));
-        string packages = Path.Combine(_folder, "packages");
+        string packages = Path.Combine(_daemon.Folder, "packages");
 
         // A version of its own, so that no package of an earlier run, kept in NuGet's cache, stands in for these.
         string version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
@@ -37,7 +31,7 @@ public sealed partial class PackageTests : IAsyncLifetime
             Dotnet(repository, "pack", Path.Combine(repository, project), "-o", packages, "-p:Version=" + version, "--nologo");
         }
 
-        string app = Path.Combine(_folder, "app");
+        string app = Path.Combine(_daemon.Folder, "app");
         Directory.CreateDirectory(app);
         Dotnet(app, "new", "console", "--force");
         string readme = File.ReadAllText(Path.Combine(repository, "README.md"));

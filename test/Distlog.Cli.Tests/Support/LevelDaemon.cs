@@ -11,12 +11,17 @@ namespace Distlog.Cli.Tests;
 internal sealed class LevelDaemon : IAsyncDisposable
 {
     private readonly string _folder;
+    private readonly bool _ownsFolder;
 
-    private LevelDaemon(string folder, DaemonHost host)
+    private LevelDaemon(string folder, DaemonHost host, bool ownsFolder)
     {
         _folder = folder;
+        _ownsFolder = ownsFolder;
         Host = host;
     }
+
+    /// <summary>The folder it writes into.</summary>
+    public string Folder => _folder;
 
     public DaemonHost Host { get; }
 
@@ -42,13 +47,17 @@ internal sealed class LevelDaemon : IAsyncDisposable
 
     private string FilePath => Path.Combine(_folder, "records.jsonl");
 
+    /// <summary>Starts a daemon writing into a new temporary folder named <paramref name="prefix"/>…, deleted with it.</summary>
+    public static Task<LevelDaemon> StartInNewFolderAsync(string prefix) =>
+        StartAsync(Directory.CreateTempSubdirectory(prefix).FullName, ownsFolder: true);
+
     /// <summary>Starts a daemon writing into <paramref name="folder"/>.</summary>
-    public static async Task<LevelDaemon> StartAsync(string folder)
+    public static async Task<LevelDaemon> StartAsync(string folder, bool ownsFolder = false)
     {
         var config = ConfigLoader.Parse(Yaml(folder, "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "http://127.0.0.1:0"), "test.yaml");
         var host = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
         await host.StartAsync();
-        return new LevelDaemon(folder, host);
+        return new LevelDaemon(folder, host, ownsFolder);
     }
 
     /// <summary>The records the file plugin wrote so far.</summary>
@@ -56,5 +65,13 @@ internal sealed class LevelDaemon : IAsyncDisposable
 
     public Task StopAsync() => Host.StopAsync(TimeSpan.FromSeconds(30));
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_ownsFolder)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
 }

@@ -38,7 +38,9 @@ public static class RecordQueryText
 
             if (UnitDuration.TryParse(text, out var age))
             {
-                return DateTimeOffset.UtcNow - age;
+                // An age older than the calendar (found by fuzzing: 11111111115m) means from the beginning.
+                var now = DateTimeOffset.UtcNow;
+                return age >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - age;
             }
 
             var style = assumeLocal ? DateTimeStyles.AssumeLocal : DateTimeStyles.AssumeUniversal;

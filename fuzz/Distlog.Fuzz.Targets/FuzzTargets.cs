@@ -97,11 +97,12 @@ public static class FuzzTargets
     /// the proof, in every CI run, that the harness finds a crash that is there.</summary>
     private static void SeededBug(byte[] data)
     {
-        if (data.Length >= 3 && data[0] == 'd')
+        // One branch a byte, so that each right byte is new coverage that afl-fuzz keeps and builds on.
+        if (data.Length > 0 && data[0] == 'd')
         {
-            if (data[1] == 'l')
+            if (data.Length > 1 && data[1] == 'l')
             {
-                if (data[2] == '!')
+                if (data.Length > 2 && data[2] == '!')
                 {
                     throw new InvalidOperationException("the seeded bug was found");
                 }

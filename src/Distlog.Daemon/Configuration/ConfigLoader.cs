@@ -107,7 +107,7 @@ internal static partial class ConfigLoader
                 case "levels_file":
                 {
                     string? path = Settings(source, value, key, environment).GetString(key);
-                    config = config with { LevelsFile = path is null or "off" ? null : Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."), LevelsFileSet = true };
+                    config = config with { LevelsFile = path is null or "off" or "" ? null : Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."), LevelsFileSet = true };
                     break;
                 }
 
@@ -152,7 +152,7 @@ internal static partial class ConfigLoader
                     config = config with
                     {
                         ViewerCertificate = Path.GetFullPath(settings.GetRequiredString("certificate"), here),
-                        ViewerCertificateKey = settings.GetString("key") is { } pem ? Path.GetFullPath(pem, here) : null,
+                        ViewerCertificateKey = settings.GetString("key") is { Length: > 0 } pem ? Path.GetFullPath(pem, here) : null,
                         ViewerTlsLine = Line(keyNode),
                     };
                     foreach (string file in new[] { config.ViewerCertificate, config.ViewerCertificateKey }.OfType<string>().Where(f => !File.Exists(f)))
@@ -208,7 +208,7 @@ internal static partial class ConfigLoader
 
         // The rules file and the journal go beside the daemon's data: the folder of the first plugin that writes a
         // file, else logs/.
-        string? data = config.Plugins.Select(p => p.DataPath).FirstOrDefault(p => p is not null);
+        string? data = config.Plugins.Select(p => p.DataPath).FirstOrDefault(p => !string.IsNullOrEmpty(p));
         string folder = data is null ? "logs" : Path.GetDirectoryName(Path.GetFullPath(data)) ?? "logs";
         if (!config.LevelsFileSet)
         {
@@ -381,6 +381,11 @@ internal static partial class ConfigLoader
     /// <summary>The first line of a key file (relative to the configuration's folder).</summary>
     private static string ReadKeyFile(string file, string source, PluginSettings settings, string key)
     {
+        if (file.Length == 0)
+        {
+            throw settings.Error(key, $"'{key}' is empty: name the key file");
+        }
+
         string path = Path.GetFullPath(file, Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".");
         try
         {
@@ -424,7 +429,7 @@ internal static partial class ConfigLoader
             throw settings.Error("max_bytes", $"'journal: max_bytes' must be at least 1M, got {maxBytes}");
         }
 
-        return new JournalConfig(path is null ? null : Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."), sync)
+        return new JournalConfig(string.IsNullOrEmpty(path) ? null : Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(source)) ?? "."), sync)
         {
             MaxBytes = maxBytes,
             MaxAge = settings.GetDuration("max_age", JournalConfig.DefaultMaxAge),

@@ -1,13 +1,14 @@
 // One task across two processes, the seed's "a service, possibly executing on another host, is displayed as a
-// subtask". The front takes an order, starts the back service as a second process, and asks it for a price over
-// HTTP, handing over GetForeignTask() in a header; the back continues that piece of the task with ImportTask.
+// subtask", with no code to carry it: the front takes an order, starts the back service as a second process, and asks
+// it for a price over HTTP. The front's HttpClient has distlog's propagation handler (IHttpClientFactory clients have
+// it by themselves), and the back is ASP.NET Core with distlog added: each request it serves continues the caller's
+// task, the framework's own request records included.
 //
 //   dotnet run --project samples/CrossProcess [-- DAEMON-ENDPOINT]      the front (it starts the back itself)
 //   then: dotnet run --project src/Distlog.Cli -- tree <the key it prints>
 using System.Diagnostics;
 using Distlog;
 
-const string TaskHeader = "X-Distlog-Task";
 string endpoint = args.Length > 1 && args[0] == "back" ? args[2] : args.Length > 0 ? args[0] : DistlogOptions.DefaultEndpoint;
 
 if (args.Length > 1 && args[0] == "back")
@@ -17,10 +18,9 @@ if (args.Length > 1 && args[0] == "back")
     builder.Logging.ClearProviders().AddDistlog(endpoint, o => o.ServiceName = "pricing").SetMinimumLevel(LogLevel.Information);
     builder.WebHost.UseUrls($"http://127.0.0.1:{args[1]}");
     var app = builder.Build();
-    app.MapGet("/price/{item}", (string item, HttpRequest request, ILogger<Pricing> logger) =>
+    app.MapGet("/price/{item}", (string item, ILogger<Pricing> logger) =>
     {
-        using var task = logger.ImportTask(request.Headers[TaskHeader], "price lookup for {Item}", new { item }, item);
-        logger.LogInformation("reading the price list");
+        logger.LogInformation("reading the price list for {Item}", item);
         decimal price;
         using (var sub = logger.BeginSubtask("apply discounts", new { customer = "leo" }))
         {
@@ -29,7 +29,7 @@ if (args.Length > 1 && args[0] == "back")
             sub.Success("discounts applied");
         }
 
-        task.Success("priced {Item} at {Price}", item, price);
+        logger.LogInformation("priced {Item} at {Price}", item, price);
         return Results.Ok(price);
     });
 
@@ -39,6 +39,7 @@ if (args.Length > 1 && args[0] == "back")
         lifetime.StopApplication();
         return Results.Ok();
     });
+    app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine("ready"));
     app.Run();
     return 0;
 }
@@ -48,17 +49,15 @@ using var factory = LoggerFactory.Create(b => b.AddDistlog(endpoint, o => o.Serv
 var log = factory.CreateLogger("Shop.Orders");
 int port = FreePort();
 using var back = StartBack(port, endpoint);
-using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+using var http = new HttpClient(new DistlogPropagationHandler(new SocketsHttpHandler())) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 string rootKey;
 using (var order = log.BeginTask("order {OrderId}", new { order_id = 42, user = "leo" }, 42))
 {
     rootKey = order.Id;
     log.LogInformation("validating the basket");
-    using (var call = log.BeginSubtask("ask pricing for {Item}", new { item = "widget" }, "widget"))
+    using (log.BeginSubtask("ask pricing for {Item}", new { item = "widget" }, "widget"))
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/price/widget");
-        request.Headers.Add(TaskHeader, call.GetForeignTask());
-        string price = await (await SendWhenUpAsync(http, request)).Content.ReadAsStringAsync();
+        string price = await http.GetStringAsync(new Uri("/price/widget", UriKind.Relative));
         log.LogInformation("pricing answered {Price}", price);
     }
 
@@ -66,7 +65,7 @@ using (var order = log.BeginTask("order {OrderId}", new { order_id = 42, user = 
     order.Success("order {OrderId} confirmed", 42);
 }
 
-await http.PostAsync("/shutdown", null);
+await http.PostAsync(new Uri("/shutdown", UriKind.Relative), null);
 if (!back.WaitForExit(TimeSpan.FromSeconds(30)))
 {
     back.Kill(entireProcessTree: true);
@@ -74,34 +73,6 @@ if (!back.WaitForExit(TimeSpan.FromSeconds(30)))
 
 Console.WriteLine($"order handled; see the whole task: distlog tree {rootKey}");
 return 0;
-
-// The back is up once it answers; until then a refused connection means "not yet".
-static async Task<HttpResponseMessage> SendWhenUpAsync(HttpClient http, HttpRequestMessage request)
-{
-    var deadline = DateTime.UtcNow.AddSeconds(30);
-    while (true)
-    {
-        try
-        {
-            return (await http.SendAsync(Clone(request))).EnsureSuccessStatusCode();
-        }
-        catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-    }
-}
-
-static HttpRequestMessage Clone(HttpRequestMessage request)
-{
-    var copy = new HttpRequestMessage(request.Method, request.RequestUri);
-    foreach (var header in request.Headers)
-    {
-        copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
-    }
-
-    return copy;
-}
 
 static Process StartBack(int port, string endpoint)
 {
@@ -111,9 +82,13 @@ static Process StartBack(int port, string endpoint)
         start.ArgumentList.Add(arg);
     }
 
+    // It says "ready" once it listens.
     var process = Process.Start(start)!;
-    process.OutputDataReceived += (_, _) => { };
-    process.BeginOutputReadLine();
+    while (process.StandardOutput.ReadLine() is { } line && line != "ready")
+    {
+    }
+
+    _ = process.StandardOutput.ReadToEndAsync();
     return process;
 }
 

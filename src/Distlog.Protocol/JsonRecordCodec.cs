@@ -192,7 +192,8 @@ public sealed class JsonRecordCodec : IRecordCodec
         switch (name)
         {
             case Fields.Message or Fields.Msg or Fields.AscTime or Fields.ProcessName or Fields.ThreadName or
-                Fields.Filename or Fields.FuncName or Fields.Module or Fields.Pathname or Fields.ExcText or Fields.StackInfo:
+                Fields.Filename or Fields.FuncName or Fields.Module or Fields.Pathname or Fields.ExcText or Fields.StackInfo or
+                Fields.TraceId or Fields.SpanId:
                 // What SetString accepts; other tokens go the general way, which accepts or rejects them as Decode does.
                 if (reader.TokenType == JsonTokenType.String)
                 {
@@ -418,6 +419,22 @@ public sealed class JsonRecordCodec : IRecordCodec
                 }
 
                 r.StackInfo = text;
+                return true;
+            case Fields.TraceId:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.TraceId = text;
+                return true;
+            case Fields.SpanId:
+                if (!SetString(ref reader, token, out text))
+                {
+                    return false;
+                }
+
+                r.SpanId = text;
                 return true;
             case Fields.Service:
                 if (!SetCachedString(ref reader, token, out text))

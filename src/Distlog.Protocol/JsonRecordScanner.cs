@@ -240,6 +240,7 @@ internal ref struct JsonRecordScanner
         (Fields.Service, Kind.Service), (Fields.Filename, Kind.Text), (Fields.FuncName, Kind.Text), (Fields.Hostname, Kind.Hostname),
         (Fields.ExcText, Kind.Text), (Fields.ExcInfo, Kind.Any), (Fields.Pathname, Kind.Text), (Fields.LevelName, Kind.LevelName),
         (Fields.StackInfo, Kind.Text), (Fields.ThreadName, Kind.Text), (Fields.ProcessName, Kind.Text), (Fields.RelativeCreated, Kind.Number),
+        (Fields.TraceId, Kind.Text), (Fields.SpanId, Kind.Text),
     ];
 
     /// <summary>A top-level field's kind and its name as <see cref="Fields"/> spells it.</summary>
@@ -263,6 +264,7 @@ internal ref struct JsonRecordScanner
         },
         7 => name[0] switch
         {
+            (byte)'s' when name[1] == (byte)'p' => name.SequenceEqual("span_id"u8) ? 30 : 0,
             (byte)'c' => name.SequenceEqual("context"u8) ? 11 : name.SequenceEqual("created"u8) ? 12 : 0,
             (byte)'p' => name.SequenceEqual("process"u8) ? 13 : 0,
             (byte)'m' => name.SequenceEqual("message"u8) ? 14 : 0,
@@ -277,6 +279,7 @@ internal ref struct JsonRecordScanner
             (byte)'h' => name.SequenceEqual("hostname"u8) ? 20 : 0,
             (byte)'e' => name.SequenceEqual("exc_text"u8) ? 21 : name.SequenceEqual("exc_info"u8) ? 22 : 0,
             (byte)'p' => name.SequenceEqual("pathname"u8) ? 23 : 0,
+            (byte)'t' => name.SequenceEqual("trace_id"u8) ? 29 : 0,
             _ => 0,
         },
         9 => name.SequenceEqual("levelname"u8) ? 24 : 0,

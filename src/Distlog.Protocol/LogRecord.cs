@@ -96,6 +96,13 @@ public sealed class LogRecord
     /// <summary>Set on a task's enter and exit records (<c>task</c>, .NET addition).</summary>
     public TaskBoundary? Task { get; set; }
 
+    /// <summary>The W3C trace id (32 hex digits) of the <c>Activity</c> current when the record was logged
+    /// (<c>trace_id</c>, .NET addition); null outside any.</summary>
+    public string? TraceId { get; set; }
+
+    /// <summary>The W3C span id (16 hex digits) of that <c>Activity</c> (<c>span_id</c>, .NET addition).</summary>
+    public string? SpanId { get; set; }
+
     /// <summary>Fields this library does not know (Python's <c>taskName</c>, custom attributes), kept as data.</summary>
     public IReadOnlyList<KeyValuePair<string, object?>>? Extra { get; set; }
 
@@ -103,7 +110,7 @@ public sealed class LogRecord
     public void Clear()
     {
         Name = Msg = Message = LevelName = AscTime = Hostname = ProcessName = ThreadName = null;
-        Pathname = Filename = Module = FuncName = ExcText = StackInfo = Service = null;
+        Pathname = Filename = Module = FuncName = ExcText = StackInfo = Service = TraceId = SpanId = null;
         Args = null;
         LevelNo = 0;
         Created = Msecs = RelativeCreated = 0;

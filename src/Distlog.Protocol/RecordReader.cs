@@ -37,6 +37,8 @@ internal static class RecordReader
             case Fields.Created: record.Created = Number(name, value) ?? 0; break;
             case Fields.Pathname: record.Pathname = String(name, value); break;
             case Fields.Service: record.Service = String(name, value); break;
+            case Fields.TraceId: record.TraceId = String(name, value); break;
+            case Fields.SpanId: record.SpanId = String(name, value); break;
             case Fields.Event: record.Event = ReadEvent(value); break;
             case Fields.Scopes:
                 record.Scopes = value switch

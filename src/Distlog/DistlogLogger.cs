@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Distlog.Internal;
 using Microsoft.Extensions.Logging;
 
@@ -42,6 +43,11 @@ internal sealed class DistlogLogger(string category, DistlogLoggerProvider provi
             entry.Exception = exception;
             entry.ThreadId = Environment.CurrentManagedThreadId;
             entry.ThreadName = Thread.CurrentThread.Name;
+            if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
+            {
+                entry.TraceId = activity.TraceId;
+                entry.SpanId = activity.SpanId;
+            }
 
             ref readonly var boundary = ref DistlogTask.CurrentBoundary;
             var task = boundary.Task ?? DistlogTask.Current;

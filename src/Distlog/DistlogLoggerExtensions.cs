@@ -44,4 +44,22 @@ public static class DistlogLoggerExtensions
         ArgumentNullException.ThrowIfNull(logger);
         return DistlogTask.BeginImported(logger, foreignTask, message ?? string.Empty, args ?? [], context);
     }
+
+    /// <summary>Continues a task whose foreign id came in a message's headers (a queue's), under
+    /// <see cref="DistlogHeaders.Task"/>, as <see cref="DistlogTask.AddTo"/> put it there; without that header it
+    /// starts a new tree.</summary>
+    /// <param name="logger">Logs the enter and exit records.</param>
+    /// <param name="headers">The message's headers.</param>
+    /// <param name="message">What this part does; a message template.</param>
+    /// <param name="context">Data for every record inside it.</param>
+    /// <param name="args">Values of <paramref name="message"/>'s template.</param>
+    /// <returns>The task; dispose it to leave it.</returns>
+    public static DistlogTask ImportTask(this ILogger logger, IReadOnlyDictionary<string, string> headers, string message, object? context = null, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(headers);
+        return headers.TryGetValue(DistlogHeaders.Task, out string? foreign)
+            ? DistlogTask.BeginImported(logger, foreign, message ?? string.Empty, args ?? [], context)
+            : DistlogTask.BeginRoot(logger, message ?? string.Empty, args ?? [], context);
+    }
 }

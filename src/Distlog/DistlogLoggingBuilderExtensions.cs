@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Distlog.Http;
 using Distlog.Internal;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -27,6 +29,11 @@ public static class DistlogLoggingBuilderExtensions
         services.TryAddSingleton<LevelFilterConfigurator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<LoggerFilterOptions>, LevelFilterConfigurator>(sp => sp.GetRequiredService<LevelFilterConfigurator>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<LoggerFilterOptions>, LevelFilterConfigurator>(sp => sp.GetRequiredService<LevelFilterConfigurator>()));
+
+        // Requests across services (DistlogHttpOptions): out through IHttpClientFactory, in through ASP.NET Core's hosting.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, PropagationHandlerFilter>());
+        services.TryAddSingleton<IncomingRequests>();
+        IncomingRequests.Listen();
         return builder;
     }
 

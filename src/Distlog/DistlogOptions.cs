@@ -36,6 +36,9 @@ public sealed class DistlogOptions
     /// none, plain sockets.</summary>
     public DistlogCurveOptions Curve { get; set; } = new();
 
+    /// <summary>Following HTTP requests across services with no code: see <see cref="DistlogHttpOptions"/>.</summary>
+    public DistlogHttpOptions Http { get; set; } = new();
+
     /// <summary>Which providers obey the central level rules. Default <see cref="LevelRuleScope.AllProviders"/>.</summary>
     public LevelRuleScope LevelRules { get; set; } = LevelRuleScope.AllProviders;
 

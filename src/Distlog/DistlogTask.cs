@@ -13,7 +13,7 @@ namespace Distlog;
 /// <remarks>
 /// <para>Create one with <see cref="DistlogLoggerExtensions.BeginTask"/> (a new tree),
 /// <see cref="DistlogLoggerExtensions.BeginSubtask"/> (a branch of the current task) or
-/// <see cref="DistlogLoggerExtensions.ImportTask"/> (a branch started in another process), and dispose it to
+/// <see cref="DistlogLoggerExtensions.ImportTask(Microsoft.Extensions.Logging.ILogger, string?, string, object?, object?[])"/> (a branch started in another process), and dispose it to
 /// leave it. Entering logs the task's message at Information; leaving logs the <see cref="Success"/> text (or
 /// <c>DONE message</c>) at Information, or <c>FAILED message</c> at Error with the exception when the scope is
 /// left by an exception — detected for <c>using</c> blocks, or stated with <see cref="Fail"/>.</para>
@@ -22,6 +22,13 @@ namespace Distlog;
 /// </remarks>
 public sealed class DistlogTask : IDisposable
 {
+    /// <summary>The name of the <see cref="System.Diagnostics.ActivitySource"/> whose activities are the tasks: add it to an
+    /// OpenTelemetry tracer (<c>.AddSource(DistlogTask.ActivitySourceName)</c>) and traces show every task as a span
+    /// with its status and duration, under the same W3C ids that the task's records carry.</summary>
+    public const string ActivitySourceName = "Distlog";
+
+    private static readonly ActivitySource s_activitySource = new(ActivitySourceName);
+
     private const int StateRunning = 0;
     private const int StateSucceeded = 1;
     private const int StateFailed = 2;
@@ -45,6 +52,9 @@ public sealed class DistlogTask : IDisposable
     private readonly string _message;
     private readonly object?[] _args;
     private readonly long _startTimestamp;
+
+    // The task's span, when a listener (OpenTelemetry, say) wants the "Distlog" source; null otherwise.
+    private readonly Activity? _activity;
 
     // A raised level handed to this task (in a foreign id, or from its parent): records of that level and above flow.
     private readonly int _raisedLevel;
@@ -77,6 +87,7 @@ public sealed class DistlogTask : IDisposable
         _previous = s_current.Value;
         _startTimestamp = Stopwatch.GetTimestamp();
         s_current.Value = this;
+        _activity = StartActivity(id, message);
         Log(LogLevel.Information, s_enterEvent, null, _message, _args, new TaskBoundary(TaskBoundary.Enter, TaskBoundary.Running, null));
     }
 
@@ -163,7 +174,7 @@ public sealed class DistlogTask : IDisposable
     }
 
     /// <summary>Reserves the id of this task's next subtask, to hand to another process for
-    /// <see cref="DistlogLoggerExtensions.ImportTask"/> (the seed's <c>get_foreign_task()</c>).</summary>
+    /// <see cref="DistlogLoggerExtensions.ImportTask(Microsoft.Extensions.Logging.ILogger, string?, string, object?, object?[])"/> (the seed's <c>get_foreign_task()</c>).</summary>
     /// <remarks>While the task runs at a raised level (a central rule bound to it, say "Debug this task"), the id
     /// carries that level and how long it has left, as <c>!D600</c> after the id: the other process then logs the
     /// piece at that level at once, before any rule reaches it. See docs/protocol.md.</remarks>
@@ -173,6 +184,16 @@ public sealed class DistlogTask : IDisposable
         var now = DateTimeOffset.UtcNow;
         int level = RaisedLevel(null, now, out var until);
         return level == int.MaxValue ? id : ForeignTaskFlag.Append(id, level, until - now);
+    }
+
+    /// <summary>Reserves a subtask for another process, as <see cref="GetForeignTask"/>, and puts its id in a message's
+    /// <paramref name="headers"/> under <see cref="DistlogHeaders.Task"/>, for the receiver's
+    /// <c>ImportTask(headers, …)</c>.</summary>
+    /// <param name="headers">The outgoing message's headers.</param>
+    public void AddTo(IDictionary<string, string> headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        headers[DistlogHeaders.Task] = GetForeignTask();
     }
 
     /// <summary>Whether an exception is unwinding through the code that disposes the task (a <c>using</c> block left
@@ -238,10 +259,55 @@ public sealed class DistlogTask : IDisposable
         }
         finally
         {
+            StopActivity(failure);
             if (s_current.Value == this)
             {
                 s_current.Value = _previous;
             }
+        }
+    }
+
+    /// <summary>Starts the task's span as a child of the current <see cref="Activity"/> (so a task begun inside a
+    /// request shares its trace), when some listener samples it.</summary>
+    private static Activity? StartActivity(string id, string message)
+    {
+        try
+        {
+            var activity = s_activitySource.StartActivity(message, ActivityKind.Internal);
+            activity?.SetTag("distlog.task", id);
+            return activity;
+        }
+        catch (Exception)
+        {
+            // A listener's failure must not reach the application.
+            return null;
+        }
+    }
+
+    private void StopActivity(Exception? failure)
+    {
+        if (_activity is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (failure is null)
+            {
+                _activity.SetStatus(ActivityStatusCode.Ok);
+            }
+            else
+            {
+                _activity.SetStatus(ActivityStatusCode.Error, failure.Message);
+                _activity.AddException(failure);
+            }
+
+            _activity.Stop();
+        }
+        catch (Exception)
+        {
+            // As above: a listener's failure stays here.
         }
     }
 

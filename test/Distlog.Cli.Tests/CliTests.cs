@@ -112,7 +112,7 @@ public sealed partial class CliTests : IDisposable
             var (exitCode, stdout, stderr) = ChildProcess.RunProject("samples/CrossProcess", "Distlog.Samples.CrossProcess", daemon.Endpoints[0]);
             Assert.True(exitCode == 0, stderr);
             key = stdout.Trim().Split(' ')[^1];
-            Wait.Until(() => daemon.Statistics.Plugins[0].Handled >= 13, () => "the demo's records");
+            Wait.Until(() => Stored(db, "order 42 confirmed") && Stored(db, "GET /price/widget answered 200"), () => "both processes' last records of the order");
         }
 
         var (code, tree, error) = RunCli("tree", key, "--sqlite", db, "--utc", "--color", "never");
@@ -123,19 +123,24 @@ public sealed partial class CliTests : IDisposable
             ● order 42  [succeeded, #]  shop@#  #
               # INFO     Shop.Orders: validating the basket
               ● ask pricing for widget  [succeeded, #]
-                ● price lookup for widget  [succeeded, #]  pricing@# (imported)
-                  # INFO     Pricing: reading the price list
+                ● GET /price/widget  [succeeded, #]  pricing@# (imported)
+                  # INFO     Pricing: reading the price list for widget
                   ● apply discounts  [succeeded, #]
                     # INFO     Pricing: discount 10% applied
                     # INFO     Pricing: discounts applied
                   # INFO     Pricing: priced widget at 7.50
+                  # INFO     Distlog.Http: GET /price/widget answered 200
                 # INFO     Shop.Orders: pricing answered 7.50
                 # INFO     Shop.Orders: DONE ask pricing for widget
               # WARNING  Shop.Orders: stock low for widget
               # INFO     Shop.Orders: order 42 confirmed
 
             """,
-            Masked(tree));
+            string.Concat(Masked(tree).Split('\n').Where(l => !l.Contains("Microsoft.AspNetCore.", StringComparison.Ordinal)).Select(l => l + "\n"))[..^1]);
+
+        // The back's request is the imported piece with no code of the sample's: ASP.NET Core's own records are in it.
+        Assert.Contains("  # INFO     Microsoft.AspNetCore.Hosting.Diagnostics: Request starting HTTP/1.1 GET", Masked(tree), StringComparison.Ordinal);
+        Assert.Contains("  # INFO     Microsoft.AspNetCore.Hosting.Diagnostics: Request finished HTTP/1.1 GET", Masked(tree), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -303,6 +308,9 @@ public sealed partial class CliTests : IDisposable
 
         return Process.Start(start)!;
     }
+
+    private static bool Stored(string db, string text) =>
+        new Store.Sqlite.SqliteRecordStore(db).QueryAsync(new Query.RecordQuery { Text = text }).GetAwaiter().GetResult().Records.Count > 0;
 
     private static async Task<DaemonHost> StartDaemonAsync(string pluginsYaml)
     {

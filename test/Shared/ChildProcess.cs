@@ -124,6 +124,18 @@ internal static class ChildProcess
             return rest;
         }
 
+        /// <summary>The lines it printed that were not read yet, up to the end of its output.</summary>
+        public List<string> ReadRest()
+        {
+            var rest = new List<string>();
+            while (_process.StandardOutput.ReadLine() is { } line)
+            {
+                rest.Add(line);
+            }
+
+            return rest;
+        }
+
         /// <summary>Waits (at most 60 s) for it to exit; its exit code.</summary>
         public int WaitForExit()
         {

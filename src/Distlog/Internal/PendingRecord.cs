@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Distlog.Protocol;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,10 @@ internal abstract class PendingRecord
     public int ThreadId;
     public string? ThreadName;
 
+    /// <summary>The W3C ids of the <c>Activity</c> current at the log call; default outside any.</summary>
+    public ActivityTraceId TraceId;
+    public ActivitySpanId SpanId;
+
     /// <summary>The record as encoded already (by the spool, on the logging thread), or null: the sender encodes it.</summary>
     public byte[]? Encoded;
 
@@ -49,6 +54,8 @@ internal abstract class PendingRecord
         Boundary = null;
         Scopes?.Clear();
         ThreadName = null;
+        TraceId = default;
+        SpanId = default;
         Category = string.Empty;
         Encoded = null;
         SpoolSequence = -1;

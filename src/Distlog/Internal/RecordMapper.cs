@@ -30,6 +30,12 @@ internal sealed class RecordMapper(string serviceName)
         r.Event = e.EventId.Id != 0 || e.EventId.Name is not null ? new RecordEvent(e.EventId.Id, e.EventId.Name) : null;
         r.Scopes = e.HasScopes ? ScopeValues(e.Scopes!) : null;
         r.Task = e.Boundary;
+        if (e.TraceId != default)
+        {
+            r.TraceId = e.TraceId.ToHexString();
+            r.SpanId = e.SpanId.ToHexString();
+        }
+
         return r;
     }
 

@@ -22,6 +22,8 @@ internal static class ViewerJson
         w.WriteString("message", r.Message);
         w.WriteString("service", r.Service);
         w.WriteString("hostname", r.Hostname);
+        w.WriteString("traceId", r.TraceId);
+        w.WriteString("spanId", r.SpanId);
         w.WriteString("key", r.Context?.Key);
         w.WriteString("rootId", key?.RootId);
         w.WriteString("scopeId", key?.ScopeId);
@@ -82,6 +84,7 @@ internal static class ViewerJson
             w.WriteNumber("elapsedMs", ms);
         }
 
+        w.WriteString("traceId", scope.Enter?.Record.TraceId);
         w.WriteBoolean("imported", scope.IsImported);
         w.WriteBoolean("hasErrors", scope.HasErrors);
         w.WriteNumber("records", scope.TotalRecords);

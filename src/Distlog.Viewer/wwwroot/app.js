@@ -140,6 +140,7 @@ function scopeHtml(scope, isRoot) {
       <span class="meta">${esc(duration(scope.elapsedMs))}</span>
       ${where ? `<span class="meta">${where}</span>` : ""}
       ${scope.imported ? '<span class="imported">imported</span>' : ""}
+      ${(isRoot || scope.imported) && scope.traceId ? `<span class="trace" title="W3C trace id: the OpenTelemetry trace of this task">trace ${esc(scope.traceId)}</span>` : ""}
     </div>`;
   const folded = state.collapsed.has(scope.id);
   const body = folded ? `<div class="scope-body" data-lazy="1"></div>` : `<div class="scope-body">${itemsHtml(scope)}</div>`;

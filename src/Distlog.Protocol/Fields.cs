@@ -39,12 +39,13 @@ internal static class Fields
     public const string TaskElapsedMs = "elapsed_ms";
     public const string TraceId = "trace_id";
     public const string SpanId = "span_id";
+    public const string TraceFlags = "trace_flags";
 
     /// <summary>Every field name above, for encoders that prepare their bytes once.</summary>
     public static readonly string[] All =
     [
         Context, Key, Filename, FuncName, StackInfo, Args, Process, Hostname, Msecs, Message, Name, Module, Thread, Msg,
         Lineno, ThreadName, ExcText, ExcInfo, LevelNo, AscTime, RelativeCreated, LevelName, ProcessName, Created, Pathname,
-        Service, Event, EventId, EventName, Scopes, Task, TaskEvent, TaskStatus, TaskElapsedMs, TraceId, SpanId,
+        Service, Event, EventId, EventName, Scopes, Task, TaskEvent, TaskStatus, TaskElapsedMs, TraceId, SpanId, TraceFlags,
     ];
 }

@@ -214,7 +214,7 @@ public sealed class JsonRecordCodec : IRecordCodec
                 SkipValue(ref reader);
                 return true;
             case Fields.Context or Fields.Process or Fields.Hostname or Fields.Msecs or Fields.Name or
-                Fields.Thread or Fields.Lineno or Fields.ExcInfo or Fields.LevelNo or Fields.RelativeCreated or
+                Fields.Thread or Fields.Lineno or Fields.TraceFlags or Fields.ExcInfo or Fields.LevelNo or Fields.RelativeCreated or
                 Fields.LevelName or Fields.Created or Fields.Service or Fields.Event or Fields.Task:
                 return false;
             default:
@@ -475,6 +475,14 @@ public sealed class JsonRecordCodec : IRecordCodec
                 }
 
                 r.Lineno = integer;
+                return true;
+            case Fields.TraceFlags:
+                if (!SetInteger(ref reader, token, out integer))
+                {
+                    return false;
+                }
+
+                r.TraceFlags = integer;
                 return true;
             case Fields.Created:
                 if (!SetDouble(ref reader, token, out number))

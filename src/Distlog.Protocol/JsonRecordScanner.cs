@@ -240,7 +240,7 @@ internal ref struct JsonRecordScanner
         (Fields.Service, Kind.Service), (Fields.Filename, Kind.Text), (Fields.FuncName, Kind.Text), (Fields.Hostname, Kind.Hostname),
         (Fields.ExcText, Kind.Text), (Fields.ExcInfo, Kind.Any), (Fields.Pathname, Kind.Text), (Fields.LevelName, Kind.LevelName),
         (Fields.StackInfo, Kind.Text), (Fields.ThreadName, Kind.Text), (Fields.ProcessName, Kind.Text), (Fields.RelativeCreated, Kind.Number),
-        (Fields.TraceId, Kind.Text), (Fields.SpanId, Kind.Text),
+        (Fields.TraceId, Kind.Text), (Fields.SpanId, Kind.Text), (Fields.TraceFlags, Kind.Integer),
     ];
 
     /// <summary>A top-level field's kind and its name as <see cref="Fields"/> spells it.</summary>
@@ -284,7 +284,7 @@ internal ref struct JsonRecordScanner
         },
         9 => name.SequenceEqual("levelname"u8) ? 24 : 0,
         10 => name.SequenceEqual("stack_info"u8) ? 25 : name.SequenceEqual("threadName"u8) ? 26 : 0,
-        11 => name.SequenceEqual("processName"u8) ? 27 : 0,
+        11 => name.SequenceEqual("processName"u8) ? 27 : name.SequenceEqual("trace_flags"u8) ? 31 : 0,
         15 => name.SequenceEqual("relativeCreated"u8) ? 28 : 0,
         _ => 0,
     };

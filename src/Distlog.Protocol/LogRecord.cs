@@ -103,6 +103,9 @@ public sealed class LogRecord
     /// <summary>The W3C span id (16 hex digits) of that <c>Activity</c> (<c>span_id</c>, .NET addition).</summary>
     public string? SpanId { get; set; }
 
+    /// <summary>The W3C trace flags of that <c>Activity</c> (<c>trace_flags</c>: 1 sampled, 2 random), .NET addition.</summary>
+    public long? TraceFlags { get; set; }
+
     /// <summary>Fields this library does not know (Python's <c>taskName</c>, custom attributes), kept as data.</summary>
     public IReadOnlyList<KeyValuePair<string, object?>>? Extra { get; set; }
 
@@ -114,7 +117,7 @@ public sealed class LogRecord
         Args = null;
         LevelNo = 0;
         Created = Msecs = RelativeCreated = 0;
-        Process = Thread = Lineno = null;
+        Process = Thread = Lineno = TraceFlags = null;
         Context = null;
         Event = null;
         Scopes = null;

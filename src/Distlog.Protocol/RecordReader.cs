@@ -39,6 +39,7 @@ internal static class RecordReader
             case Fields.Service: record.Service = String(name, value); break;
             case Fields.TraceId: record.TraceId = String(name, value); break;
             case Fields.SpanId: record.SpanId = String(name, value); break;
+            case Fields.TraceFlags: record.TraceFlags = Integer(name, value); break;
             case Fields.Event: record.Event = ReadEvent(value); break;
             case Fields.Scopes:
                 record.Scopes = value switch

@@ -13,7 +13,7 @@ internal static class RecordWriter
         Fields.Msecs, Fields.Message, Fields.Name, Fields.Module, Fields.Thread, Fields.Msg, Fields.Lineno, Fields.ThreadName,
         Fields.ExcText, Fields.ExcInfo, Fields.LevelNo, Fields.AscTime, Fields.RelativeCreated, Fields.LevelName,
         Fields.ProcessName, Fields.Created, Fields.Pathname, Fields.Service, Fields.Event, Fields.Scopes, Fields.Task,
-        Fields.TraceId, Fields.SpanId,
+        Fields.TraceId, Fields.SpanId, Fields.TraceFlags,
     ];
 
     public static bool IsKnown(string name) => s_knownNames.Contains(name);
@@ -100,6 +100,7 @@ internal static class RecordWriter
         String(ref sink, Fields.Service, record.Service, limits, includeNulls: false);
         String(ref sink, Fields.TraceId, record.TraceId, limits, includeNulls: false);
         String(ref sink, Fields.SpanId, record.SpanId, limits, includeNulls: false);
+        Integer(ref sink, Fields.TraceFlags, record.TraceFlags, includeNulls: false);
         if (record.Event is { } ev)
         {
             sink.WritePropertyName(Fields.Event);
@@ -171,7 +172,7 @@ internal static class RecordWriter
                 + (r.AscTime is null ? 0 : 1) + (r.ProcessName is null ? 0 : 1) + (r.Pathname is null ? 0 : 1);
         }
 
-        count += (r.Service is null ? 0 : 1) + (r.TraceId is null ? 0 : 1) + (r.SpanId is null ? 0 : 1)
+        count += (r.Service is null ? 0 : 1) + (r.TraceId is null ? 0 : 1) + (r.SpanId is null ? 0 : 1) + (r.TraceFlags is null ? 0 : 1)
             + (r.Event is null ? 0 : 1) + (r.Scopes is null ? 0 : 1) + (r.Task is null ? 0 : 1);
         if (r.Extra is { } extra)
         {

@@ -47,6 +47,7 @@ internal sealed class DistlogLogger(string category, DistlogLoggerProvider provi
             {
                 entry.TraceId = activity.TraceId;
                 entry.SpanId = activity.SpanId;
+                entry.TraceFlags = activity.ActivityTraceFlags;
             }
 
             ref readonly var boundary = ref DistlogTask.CurrentBoundary;

@@ -48,8 +48,10 @@ public sealed class DistlogOptions
     /// <summary>Wire encoding. Default <see cref="DistlogEncoding.Json"/>, which the original Python daemon reads too.</summary>
     public DistlogEncoding Encoding { get; set; } = DistlogEncoding.Json;
 
-    /// <summary>The topic's system byte: <c>P</c> production (default), <c>S</c> staging, <c>T</c> test.</summary>
-    public char System { get; set; } = 'P';
+    /// <summary>The topic's system byte: <see cref="DistlogSystem.Production"/> (<c>P</c>, the default),
+    /// <see cref="DistlogSystem.Staging"/> (<c>S</c>) or <see cref="DistlogSystem.Test"/> (<c>T</c>); in configuration
+    /// by name (<c>"System": "Staging"</c>).</summary>
+    public DistlogSystem System { get; set; } = DistlogSystem.Production;
 
     /// <summary>Name of this service, sent with every record (<c>service</c>); default: the entry assembly's name.</summary>
     public string? ServiceName { get; set; }

@@ -118,12 +118,12 @@ public sealed class DistlogTask : IDisposable
         }
     }
 
-    /// <summary><c>running</c>, <c>succeeded</c> or <c>failed</c>.</summary>
-    public string Status => Volatile.Read(ref _state) switch
+    /// <summary>Running, succeeded or failed.</summary>
+    public DistlogTaskStatus Status => Volatile.Read(ref _state) switch
     {
-        StateSucceeded => TaskBoundary.Succeeded,
-        StateFailed => TaskBoundary.Failed,
-        _ => TaskBoundary.Running,
+        StateSucceeded => DistlogTaskStatus.Succeeded,
+        StateFailed => DistlogTaskStatus.Failed,
+        _ => DistlogTaskStatus.Running,
     };
 
     /// <summary>Time since the task was entered.</summary>

@@ -78,9 +78,9 @@ public class ProviderTests
     }
 
     [Theory]
-    [InlineData(DistlogEncoding.Json, 'P', "PLJ")]
-    [InlineData(DistlogEncoding.MessagePack, 'S', "SLM")]
-    public async Task EncodingAndSystem_ChooseTheTopic(DistlogEncoding encoding, char system, string topic)
+    [InlineData(DistlogEncoding.Json, DistlogSystem.Production, "PLJ")]
+    [InlineData(DistlogEncoding.MessagePack, DistlogSystem.Staging, "SLM")]
+    public async Task EncodingAndSystem_ChooseTheTopic(DistlogEncoding encoding, DistlogSystem system, string topic)
     {
         using var receiver = new PullReceiver();
         using (var logging = new TestLogging(receiver.Endpoint, o => { o.Encoding = encoding; o.System = system; }))
@@ -148,7 +148,7 @@ public class ProviderTests
                 "Distlog": {
                   "Endpoint": "tcp://127.0.0.1:6123",
                   "Encoding": "MessagePack",
-                  "System": "S",
+                  "System": "Staging",
                   "ServiceName": "billing",
                   "QueueCapacity": 1234,
                   "Overflow": "Block",
@@ -166,7 +166,7 @@ public class ProviderTests
 
         Assert.Equal("tcp://127.0.0.1:6123", options.Endpoint);
         Assert.Equal(DistlogEncoding.MessagePack, options.Encoding);
-        Assert.Equal('S', options.System);
+        Assert.Equal(DistlogSystem.Staging, options.System);
         Assert.Equal("billing", options.ServiceName);
         Assert.Equal(1234, options.QueueCapacity);
         Assert.Equal(OverflowPolicy.Block, options.Overflow);

@@ -120,7 +120,7 @@ public class TaskScopeTests
             Assert.Equal(new Dictionary<string, object?> { ["user"] = "ann", ["order"] = 7 }, job.Context);
             Assert.Null(job.Parent);
             Assert.Equal(job.Id, job.RootId);
-            Assert.Equal("running", job.Status);
+            Assert.Equal(DistlogTaskStatus.Running, job.Status);
         }
 
         var records = receiver.Take(4).Select(r => r.Record).ToList();
@@ -173,7 +173,7 @@ public class TaskScopeTests
         Assert.Contains("disk on fire", failed.ExcText, StringComparison.Ordinal);
         Assert.Equal(new TaskBoundary("exit", "failed", failed.Task!.ElapsedMs), failed.Task);
         Assert.Equal($"1@{seen!.Id}", failed.Key());
-        Assert.Equal("failed", seen.Status);
+        Assert.Equal(DistlogTaskStatus.Failed, seen.Status);
         Assert.Equal("FAILED toplevel", records[3].Message);
     }
 

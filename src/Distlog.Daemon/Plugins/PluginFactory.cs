@@ -16,6 +16,8 @@ internal static class PluginFactory
             ["sqlite"] = settings => new SqlitePlugin(settings),
             ["redis"] = settings => new Distlog.Plugins.Redis.RedisPlugin(settings),
             ["mongodb"] = settings => new Distlog.Plugins.MongoDB.MongoPlugin(settings),
+            ["seq"] = settings => new Export.SeqPlugin(settings),
+            ["otlp"] = settings => new Export.OtlpPlugin(settings),
         };
 
     /// <summary>The stores that take a <c>long_retention:</c> entry.</summary>

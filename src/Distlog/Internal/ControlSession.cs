@@ -61,7 +61,7 @@ internal sealed class ControlSession : IDisposable
         _statistics = statistics;
         _selfLog = selfLog;
         _time = options.TimeProvider ?? TimeProvider.System;
-        char system = Topic.IsValidSystem(options.System) ? options.System : (char)Topic.SystemProduction;
+        char system = Topic.IsValidSystem((char)options.System) ? (char)options.System : (char)Topic.SystemProduction;
         _identity = new SessionIdentity(acks.Instance, RecordSender.ServiceName(options), ProcessInfo.Hostname,
             ProcessInfo.ProcessId, ProcessInfo.ProcessName, s_version, system);
         _socket.Options.Identity = System.Text.Encoding.ASCII.GetBytes(_identity.Instance);

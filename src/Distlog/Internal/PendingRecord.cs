@@ -30,6 +30,7 @@ internal abstract class PendingRecord
     /// <summary>The W3C ids of the <c>Activity</c> current at the log call; default outside any.</summary>
     public ActivityTraceId TraceId;
     public ActivitySpanId SpanId;
+    public ActivityTraceFlags TraceFlags;
 
     /// <summary>The record as encoded already (by the spool, on the logging thread), or null: the sender encodes it.</summary>
     public byte[]? Encoded;
@@ -56,6 +57,7 @@ internal abstract class PendingRecord
         ThreadName = null;
         TraceId = default;
         SpanId = default;
+        TraceFlags = default;
         Category = string.Empty;
         Encoded = null;
         SpoolSequence = -1;

@@ -34,6 +34,7 @@ internal sealed class RecordMapper(string serviceName)
         {
             r.TraceId = e.TraceId.ToHexString();
             r.SpanId = e.SpanId.ToHexString();
+            r.TraceFlags = (long)e.TraceFlags;
         }
 
         return r;

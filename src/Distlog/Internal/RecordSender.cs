@@ -79,7 +79,7 @@ internal sealed class RecordSender : IDisposable
         _codec = options.Encoding == DistlogEncoding.MessagePack
             ? new MessagePackRecordCodec(options.Limits)
             : new JsonRecordCodec(options.Limits);
-        byte system = Topic.IsValidSystem(options.System) ? (byte)options.System : Topic.SystemProduction;
+        byte system = Topic.IsValidSystem((char)options.System) ? (byte)options.System : Topic.SystemProduction;
         _recordTopic = new Topic(system, Topic.KindRecord, _codec.Encoding).ToArray();
         _batchTopic = new Topic(system, Topic.KindBatch, _codec.Encoding).ToArray();
         _mapper = new RecordMapper(ServiceName(options));

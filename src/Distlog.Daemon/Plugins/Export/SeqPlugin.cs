@@ -171,17 +171,7 @@ internal sealed class SeqPlugin : IDistlogPlugin
             case double d: w.WriteStringValue(d.ToString(CultureInfo.InvariantCulture)); break;
             case string s: w.WriteStringValue(s); break;
             case byte[] bytes: w.WriteBase64StringValue(bytes); break;
-            case Dictionary<string, object?> map when depth < 16:
-                w.WriteStartObject();
-                foreach (var pair in map)
-                {
-                    w.WritePropertyName(pair.Key);
-                    WriteValue(w, pair.Value, depth + 1);
-                }
-
-                w.WriteEndObject();
-                break;
-            case IReadOnlyList<KeyValuePair<string, object?>> pairs when depth < 16:
+            case IEnumerable<KeyValuePair<string, object?>> pairs when depth < 16:
                 w.WriteStartObject();
                 foreach (var pair in pairs)
                 {

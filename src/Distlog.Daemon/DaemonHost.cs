@@ -162,7 +162,7 @@ internal sealed partial class DaemonHost : IAsyncDisposable
         if (_config.Viewer is { } viewer && _viewerStore is not null)
         {
             _feed = new Viewer.LiveFeed { Tail = _journal is null ? null : JournalTail };
-            _viewer = await Viewer.ViewerServer.StartAsync(viewer, _viewerStore, _feed, _control, new Viewer.ViewerAccess(_config.ApiKeys, _config.ViewerHosts), _config.ViewerCertificate is { } certificate ? (certificate, _config.ViewerCertificateKey) : null).ConfigureAwait(false);
+            _viewer = await Viewer.ViewerServer.StartAsync(viewer, _viewerStore, _feed, _control, new Viewer.ViewerAccess(_config.ApiKeys, _config.ViewerHosts), _config.ViewerCertificate is { } certificate ? (certificate, _config.ViewerCertificateKey) : null, _config.ViewerTraceUrl).ConfigureAwait(false);
         }
 
         _bound = await _receiver.StartAsync().ConfigureAwait(false);

@@ -48,14 +48,15 @@ internal sealed class ViewerServer : IAsyncDisposable
     /// <summary>Starts serving <paramref name="store"/> (and <paramref name="feed"/>, live) on <paramref name="url"/>;
     /// port 0 takes a free one.</summary>
     public static Task<ViewerServer> StartAsync(string url, IRecordStore store, LiveFeed feed, CancellationToken cancellationToken = default) =>
-        StartAsync(url, store, feed, null, null, null, cancellationToken);
+        StartAsync(url, store, feed, null, null, null, null, cancellationToken);
 
     /// <summary>As the public overload, with distlogd's level control behind <c>/api/levels</c> and
     /// <c>/api/components</c> (null: those answer 503), and who may come in (null: open, on loopback).</summary>
     /// <remarks>An <c>https://</c> address is served with <paramref name="certificate"/> through Kestrel's own
     /// certificate settings (<c>Kestrel:Certificates:Default</c>: a PEM certificate and key, or a PFX whose password
-    /// comes from the environment as <c>Kestrel__Certificates__Default__Password</c>).</remarks>
-    internal static async Task<ViewerServer> StartAsync(string url, IRecordStore store, LiveFeed feed, ILevelControl? control, ViewerAccess? access = null, (string Path, string? KeyPath)? certificate = null, CancellationToken cancellationToken = default)
+    /// comes from the environment as <c>Kestrel__Certificates__Default__Password</c>). A task's trace id links to
+    /// <c>traceUrl</c> with <c>{trace_id}</c> replaced (null: shown, not linked).</remarks>
+    internal static async Task<ViewerServer> StartAsync(string url, IRecordStore store, LiveFeed feed, ILevelControl? control, ViewerAccess? access = null, (string Path, string? KeyPath)? certificate = null, string? traceUrl = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(feed);
@@ -78,6 +79,7 @@ internal sealed class ViewerServer : IAsyncDisposable
         var app = builder.Build();
         Guard(app, access ?? ViewerAccess.Open, new Uri(url).Host);
         MapPage(app);
+        app.MapGet("/api/config", () => Results.Json(new { traceUrl }));
         MapApi(app, store, feed);
         MapLevels(app, control);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -41,7 +41,7 @@ public sealed partial class PackageTests : IAsyncLifetime
         Dotnet(app, "add", "package", "Distlog", "--version", version, "--source", packages);
 
         string output = Dotnet(app, "run");
-        Assert.DoesNotContain("[distlog]", output, StringComparison.Ordinal); // nothing the provider had to say
+        Assert.False(output.Contains("[distlog]", StringComparison.Ordinal), output); // nothing the provider had to say
 
         Wait.Until(() => _daemon.Records().Count(r => r.Message is "toplevel" or "into task" or "subtask" or "subtask done") == 4, () => "the quick start's records");
         var into = _daemon.Records().Single(r => r.Message == "into task");

@@ -16,7 +16,7 @@ public class ConfigLoaderTests
         Assert.Equal(["tcp://127.0.0.1:5010"], config.Listen);
         Assert.Equal(16 * 1024 * 1024, config.MaxMessageBytes);
         Assert.Equal(TimeSpan.FromMinutes(1), config.StatsInterval);
-        Assert.Equal(["sqlite", "file", "problems", "console"], config.Plugins.Select(p => p.Name));
+        Assert.Equal(["sqlite", "file", "problems", "console", "seq", "otlp"], config.Plugins.Select(p => p.Name));
         Assert.Equal(TimeSpan.FromDays(90), config.Plugins[0].LongRetention!.Value.MaxAge);
         Assert.Equal("tcp://127.0.0.1:5012", config.StatsEndpoint);
         Assert.False(config.AcceptPickle);
@@ -66,6 +66,10 @@ public class ConfigLoaderTests
     [InlineData("plugins:\n  - path: x\n", "test.yaml:2: 'type' is required")]
     [InlineData("plugins:\n  - type: kafka\n", "test.yaml:2: unknown plugin type 'kafka'")]
     [InlineData("viewer: 5080\nplugins:\n  - type: file\n    path: x\n", "test.yaml:1: 'viewer' must be an address such as http://127.0.0.1:5080")]
+    [InlineData("viewer_trace_url: http://jaeger/trace\nplugins:\n  - type: file\n    path: x\n", "test.yaml:1: 'viewer_trace_url' must be an http(s) address holding {trace_id}")]
+    [InlineData("plugins:\n  - type: otlp\n    url: collector:4318\n", "test.yaml:3: 'url' must be an http:// or https:// address")]
+    [InlineData("plugins:\n  - type: seq\n    url: http://seq\n    headers: Authorization\n", "test.yaml:4: 'headers' is Name=value pairs")]
+    [InlineData("plugins:\n  - type: otlp\n    url: http://c\n    compression: zstd\n", "test.yaml:4: 'compression' must be gzip or none")]
     [InlineData("plugins:\n  - type: sqlite\n    long_retention:\n      max_age: 9d\n", "test.yaml:3: 'long_retention' needs 'match'")]
     [InlineData("plugins:\n  - type: sqlite\n    long_retention:\n      match: {logger: P}\n      keep: 1\n", "test.yaml:5: unknown key 'long_retention.keep'")]
     [InlineData("plugins:\n  - type: file\n    path: x\n    long_retention:\n      max_age: 9d\n      match: {logger: P}\n", "test.yaml:2: a plugin of type 'file' takes no 'long_retention'")]

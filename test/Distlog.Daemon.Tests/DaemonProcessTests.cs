@@ -17,7 +17,7 @@ public class DaemonProcessTests
     {
         var (code, stdout, _) = Run("--check-config", Path.Combine(AppContext.BaseDirectory, "distlogd.example.yaml"));
         Assert.Equal(0, code);
-        Assert.Contains("valid (1 endpoint(s), 4 plugin(s))", stdout, StringComparison.Ordinal);
+        Assert.Contains("valid (1 endpoint(s), 6 plugin(s))", stdout, StringComparison.Ordinal);
 
         string bad = Path.Combine(Path.GetTempPath(), $"distlogd-bad-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(bad, "plugins:\n  - type: file\n    path: x.jsonl\n    rotate: daily\n");

@@ -29,7 +29,7 @@ public sealed class ViewerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var config = ConfigLoader.Parse(
-            $"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\ncontrol: tcp://127.0.0.1:*\nviewer: http://127.0.0.1:0\nplugins:\n  - type: sqlite\n    path: {_folder}/store.db\n",
+            $"listen: tcp://127.0.0.1:*\nstats_interval: 0s\nstats_endpoint: off\ncontrol: tcp://127.0.0.1:*\nviewer: http://127.0.0.1:0\nviewer_trace_url: http://tracing.example/trace/{{trace_id}}\nplugins:\n  - type: sqlite\n    path: {_folder}/store.db\n",
             "test.yaml");
         Daemon = new DaemonHost(config, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)));
         await Daemon.StartAsync();

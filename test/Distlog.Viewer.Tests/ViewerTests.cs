@@ -31,8 +31,11 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
         await _page.GotoAsync(fixture.Address);
         await Task("order 42").ClickAsync();
 
-        await Expect(Scope("price lookup for widget").Locator("> .scope-header .imported")).ToBeVisibleAsync();
-        await Expect(Scope("price lookup for widget").Locator("> .scope-header")).ToContainTextAsync("pricing");
+        await Expect(Scope("GET /price/widget").Locator("> .scope-header .imported")).ToBeVisibleAsync();
+        await Expect(Scope("GET /price/widget").Locator("> .scope-header")).ToContainTextAsync("pricing");
+
+        // The back's request ran inside ASP.NET Core's activity: its W3C trace id links to the tracing tool.
+        await Expect(Scope("GET /price/widget").Locator("> .scope-header a.trace")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^http://tracing\\.example/trace/[0-9a-f]{32}$"));
         await Expect(Record("reading the price list")).ToBeVisibleAsync();
         await Expect(Record("pricing answered 7.50")).ToBeVisibleAsync();
 

@@ -16,7 +16,7 @@ namespace Distlog.Daemon.Configuration;
 /// </summary>
 internal static partial class ConfigLoader
 {
-    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "viewer_tls", "api_keys", "viewer_hosts", "curve", "plain_listen", "peer_limit", "plugins"];
+    private static readonly HashSet<string> s_topKeys = ["listen", "control", "levels_file", "journal", "max_message_bytes", "stats_interval", "stats_endpoint", "accept_pickle", "viewer", "viewer_tls", "viewer_trace_url", "api_keys", "viewer_hosts", "curve", "plain_listen", "peer_limit", "plugins"];
     private static readonly HashSet<string> s_matchKeys = ["min_level", "max_level", "logger", "system", "hostname", "service", "task", "context"];
 
     /// <summary>The embedded defaults: listen on loopback port 5010, store to the SQLite file <c>logs/distlog.db</c>,
@@ -160,6 +160,18 @@ internal static partial class ConfigLoader
                         throw new PluginConfigurationException($"{source}:{Line(keyNode)}: viewer_tls: {file} does not exist");
                     }
 
+                    break;
+                }
+
+                case "viewer_trace_url":
+                {
+                    string? url = Settings(source, value, key, environment).GetString(key);
+                    config = config with
+                    {
+                        ViewerTraceUrl = url is null or "" ? null
+                            : url.Contains("{trace_id}", StringComparison.Ordinal) && Uri.TryCreate(url.Replace("{trace_id}", "0", StringComparison.Ordinal), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? url
+                            : throw new PluginConfigurationException($"{source}:{Line(value)}: 'viewer_trace_url' must be an http(s) address holding {{trace_id}}, such as http://jaeger:16686/trace/{{trace_id}}, got '{url}'"),
+                    };
                     break;
                 }
 

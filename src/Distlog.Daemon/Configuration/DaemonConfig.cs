@@ -63,6 +63,10 @@ internal sealed record DaemonConfig
 
     public int ViewerTlsLine { get; init; }
 
+    /// <summary>Where the viewer links a task's W3C trace (<c>viewer_trace_url:</c>, holding <c>{trace_id}</c>): a
+    /// tracing tool's page, Jaeger's or Tempo's; null: the trace id is shown, not linked.</summary>
+    public string? ViewerTraceUrl { get; init; }
+
     /// <summary>Who may use the viewer and its API (<c>api_keys:</c>); none: open, and only on loopback.</summary>
     public IReadOnlyList<Viewer.ApiKey> ApiKeys { get; init; } = [];
 

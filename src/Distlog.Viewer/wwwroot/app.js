@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
-const state = { root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), records: new Map(), opened: false };
+const state = { traceUrl: null, root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), records: new Map(), opened: false };
 
 // A big tree opens with its subtasks folded, and a folded scope's lines are made only when it is unfolded, so the
 // first picture of a tree of ten thousand records comes at once.
@@ -140,11 +140,19 @@ function scopeHtml(scope, isRoot) {
       <span class="meta">${esc(duration(scope.elapsedMs))}</span>
       ${where ? `<span class="meta">${where}</span>` : ""}
       ${scope.imported ? '<span class="imported">imported</span>' : ""}
-      ${(isRoot || scope.imported) && scope.traceId ? `<span class="trace" title="W3C trace id: the OpenTelemetry trace of this task">trace ${esc(scope.traceId)}</span>` : ""}
+      ${(isRoot || scope.imported) && scope.traceId ? traceHtml(scope.traceId) : ""}
     </div>`;
   const folded = state.collapsed.has(scope.id);
   const body = folded ? `<div class="scope-body" data-lazy="1"></div>` : `<div class="scope-body">${itemsHtml(scope)}</div>`;
   return `<div class="scope${folded ? " collapsed" : ""}" data-scope="${esc(scope.id)}" data-errors="${scope.hasErrors}">${header}${body}</div>`;
+}
+
+// A task's W3C trace id: a link to the tracing tool when distlogd has viewer_trace_url, else the id to copy.
+function traceHtml(traceId) {
+  const title = "W3C trace id: the OpenTelemetry trace of this task";
+  if (!state.traceUrl) return `<span class="trace" title="${title}">trace ${esc(traceId)}</span>`;
+  const href = state.traceUrl.replace("{trace_id}", encodeURIComponent(traceId));
+  return `<a class="trace" href="${esc(href)}" target="_blank" rel="noopener" title="${title}">trace ${esc(traceId)}</a>`;
 }
 
 function itemsHtml(scope) {
@@ -398,5 +406,10 @@ async function loadComponents() {
   connectLive();
   // A task named in the address opens at once; the list fills in beside it.
   const match = /#task=([^&]+)/.exec(location.hash);
+  try {
+    state.traceUrl = (await getJson("/api/config")).traceUrl;
+  } catch {
+    // An older distlogd: trace ids are shown, not linked.
+  }
   await Promise.all([loadTasks(), match ? openTask(decodeURIComponent(match[1])) : null]);
 })();

@@ -62,7 +62,7 @@ internal static class TreePrinter
             var other => style.Color ? $"\u001b[33m{other}\u001b[0m" : other,
         };
         string duration = scope.ElapsedMs is { } ms ? ", " + Duration(ms) : string.Empty;
-        var where = scope.Records.Select(r => Style.Visible($"{r.Record.Service ?? r.Record.ProcessName ?? "?"}@{r.Record.Hostname ?? "?"}")).Distinct().ToList();
+        var where = scope.Records.Select(r => Style.Visible($"{TaskScope.ServiceOf(r.Record) ?? "?"}@{r.Record.Hostname ?? "?"}")).Distinct().ToList();
         string place = isRoot || scope.IsImported ? "  " + string.Join(", ", where) + (scope.IsImported ? " (imported)" : string.Empty) : string.Empty;
         string id = isRoot ? "  " + style.Dim(scope.Id) : string.Empty;
         return $"{style.Bold("● " + title)}  [{status}{duration}]{place}{id}";

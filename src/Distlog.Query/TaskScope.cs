@@ -29,23 +29,40 @@ public sealed class TaskScope
     /// <summary>Where <c>seq</c> jumps: records that were logged but are not in the store.</summary>
     public IReadOnlyList<SeqGap> Gaps => GapList;
 
-    /// <summary>The record that opened the scope (seq 0, <c>task.event = enter</c>), if present.</summary>
-    public StoredRecord? Enter => RecordList.Count > 0 && RecordList[0].Record.Task?.Event == TaskBoundary.Enter ? RecordList[0] : null;
+    /// <summary>The record that opened the scope (seq 0: <c>task.event = enter</c>, or, from the original Python
+    /// client, which marks no boundaries, the scope's record 0), if present.</summary>
+    public StoredRecord? Enter => RecordList.Count > 0 && IsEnter(RecordList[0].Record) ? RecordList[0] : null;
 
-    /// <summary>The record that closed the scope (<c>task.event = exit</c>), if present.</summary>
-    public StoredRecord? Exit => RecordList.Count > 0 && RecordList[^1].Record.Task?.Event == TaskBoundary.Exit ? RecordList[^1] : null;
+    /// <summary>The record that closed the scope (<c>task.event = exit</c>, or the original client's closing record,
+    /// see <see cref="Status"/>), if present.</summary>
+    public StoredRecord? Exit => RecordList.Count < 2 ? null
+        : RecordList[^1].Record.Task?.Event == TaskBoundary.Exit || ClosedByTheOriginal() ? RecordList[^1] : null;
 
     /// <summary><c>succeeded</c>, <c>failed</c> (from the exit record) or <c>running</c> (no exit record yet).</summary>
-    public string Status => Exit?.Record.Task?.Status ?? TaskBoundary.Running;
+    /// <remarks>The original Python client writes no <c>task</c> field: its scope is taken as succeeded when its last
+    /// record closes it, after everything below it, as the original's exit record does (<c>DONE {message}</c>, or a
+    /// success message after which the parent scope logged on). It never sends a failing exit.</remarks>
+    public string Status => Exit is not { } exit ? TaskBoundary.Running : exit.Record.Task?.Status ?? TaskBoundary.Succeeded;
 
-    /// <summary>The scope's duration from its exit record; null while running.</summary>
-    public double? ElapsedMs => Exit?.Record.Task?.ElapsedMs;
+    /// <summary>The scope's duration from its exit record (for the original client's, from its first record to its
+    /// last); null while running.</summary>
+    public double? ElapsedMs => Exit is not { } exit ? null
+        : exit.Record.Task is { } task ? task.ElapsedMs
+        : (exit.Record.Created - RecordList[0].Record.Created) * 1000;
 
     /// <summary>The hosts whose records are in this scope.</summary>
     public IReadOnlyList<string> Hostnames => RecordList.Select(r => r.Record.Hostname).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
-    /// <summary>The services whose records are in this scope.</summary>
-    public IReadOnlyList<string> Services => RecordList.Select(r => r.Record.Service).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+    /// <summary>The services whose records are in this scope (see <see cref="ServiceOf"/>).</summary>
+    public IReadOnlyList<string> Services => RecordList.Select(r => ServiceOf(r.Record)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>What a record's process is called where a tree shows it: its <c>service</c>, else (the original Python
+    /// client sends none) its module, the script's name, else its process name.</summary>
+    public static string? ServiceOf(LogRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.Service ?? record.Module ?? record.ProcessName;
+    }
 
     /// <summary>
     /// What happened in the scope, in order: its records but the one that opened it (which titles the scope), its
@@ -116,6 +133,26 @@ public sealed class TaskScope
 
     /// <summary>Whether the scope's process differs from its parent's: the piece was imported from elsewhere.</summary>
     public bool IsImported { get; internal set; }
+
+    /// <summary>Whether the parent scope logged a record after this scope's last one (set by the tree).</summary>
+    internal bool ParentLoggedAfter { get; set; }
+
+    /// <summary>The time of the latest record in the scope or below it.</summary>
+    internal double LastTime => Math.Max(RecordList.Count == 0 ? double.NegativeInfinity : RecordList.Max(r => r.Record.Created), ChildList.Count == 0 ? double.NegativeInfinity : ChildList.Max(c => c.LastTime));
+
+    /// <summary>A record opens its scope: it says so, or it is record 0 of a client that marks no boundaries.</summary>
+    internal static bool IsEnter(LogRecord record) =>
+        record.Task is { } task ? task.Event == TaskBoundary.Enter : record.Context?.ParsedKey?.Seq == 0;
+
+    /// <summary>The original client's way of closing a scope: its last record, after everything below it, is
+    /// <c>DONE {message}</c> or is followed by the parent's.</summary>
+    private bool ClosedByTheOriginal()
+    {
+        var first = RecordList[0].Record;
+        var last = RecordList[^1].Record;
+        return first.Task is null && last.Task is null && IsEnter(first) && last.Created >= LastTime &&
+            (ParentLoggedAfter || last.Message == "DONE " + first.Message);
+    }
 
     internal List<StoredRecord> RecordList { get; } = [];
 

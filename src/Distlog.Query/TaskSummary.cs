@@ -5,8 +5,10 @@ namespace Distlog.Query;
 /// <summary>
 /// One root task at a glance, as the viewer's task list shows it: what it is (the message of its root scope's enter
 /// record, else its first message), how it ended (<c>succeeded</c>, <c>failed</c> or <c>running</c>, from the root
-/// scope's exit record), when it started, how many records, errors (level ERROR or above) and missing records
-/// (<c>seq</c> gaps) it has, and the services and hosts it ran on (sorted). Records are counted once per key.
+/// scope's exit record, and <see cref="SucceededWithErrors"/> for a task that succeeded although something in it
+/// logged an error or failed), when it started, how many records, errors (level ERROR or above), warnings
+/// (WARNING up to ERROR) and missing records (<c>seq</c> gaps) it has, and the services
+/// (<see cref="TaskScope.ServiceOf"/>) and hosts it ran on (sorted). Records are counted once per key.
 /// </summary>
 public sealed record TaskSummary(
     string RootId,
@@ -16,26 +18,37 @@ public sealed record TaskSummary(
     double? ElapsedMs,
     long Records,
     long Errors,
+    long Warnings,
     long Gaps,
     IReadOnlyList<string> Services,
     IReadOnlyList<string> Hostnames)
 {
+    /// <summary>The status of a task whose root succeeded while a record at ERROR or above, or a failed subtask,
+    /// is inside it.</summary>
+    public const string SucceededWithErrors = "succeeded with errors";
+
+    /// <summary>The status a task list shows: the root's, told apart when errors happened inside a success.</summary>
+    public static string StatusOf(string rootStatus, long errors) =>
+        rootStatus == TaskBoundary.Succeeded && errors > 0 ? SucceededWithErrors : rootStatus;
+
     /// <summary>The summary of a task read whole: the definition that a store's own summary query must agree with.</summary>
     public static TaskSummary Of(TaskTree tree)
     {
         ArgumentNullException.ThrowIfNull(tree);
         var root = tree.Root;
         var all = tree.Scopes.SelectMany(s => s.Records).ToList();
+        long errors = all.Count(r => r.Record.LevelNo >= Levels.Error);
         return new TaskSummary(
             tree.RootId,
             root.Enter?.Record.Message ?? all.OrderBy(r => r.Record.Created).Select(r => r.Record.Message).FirstOrDefault(),
-            root.Status,
+            StatusOf(root.Status, errors),
             all.Count == 0 ? 0 : all.Min(r => r.Record.Created),
             root.ElapsedMs,
             tree.RecordCount,
-            all.Count(r => r.Record.LevelNo >= Levels.Error),
+            errors,
+            all.Count(r => r.Record.LevelNo is >= Levels.Warning and < Levels.Error),
             tree.Gaps.Sum(g => g.Gap.Missing),
-            Sorted(all.Select(r => r.Record.Service)),
+            Sorted(all.Select(r => TaskScope.ServiceOf(r.Record))),
             Sorted(all.Select(r => r.Record.Hostname)));
     }
 

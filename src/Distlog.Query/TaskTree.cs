@@ -112,6 +112,7 @@ public sealed class TaskTree
             if (scope.ParentId is { } parentId && scopes.TryGetValue(parentId, out var parent))
             {
                 scope.IsImported = ProcessOf(scope) is { } mine && ProcessOf(parent) is { } theirs && mine != theirs;
+                scope.ParentLoggedAfter = scope.RecordList.Count > 0 && parent.RecordList.Any(r => r.Record.Created > scope.RecordList[^1].Record.Created);
             }
         }
 

@@ -117,55 +117,47 @@ public sealed class SqliteRecordStore : IRecordStore
             return string.Join(", ", roots.Select((_, i) => "$r" + i));
         }
 
-        var totals = new Dictionary<string, (long Records, long Errors, double Started, string? First, long Gaps, string Services, string Hosts)>(StringComparer.Ordinal);
+        var totals = new Dictionary<string, (long Records, long Errors, long Warnings, double Started, double Last, string? First, long Gaps, string Services, string Hosts)>(StringComparer.Ordinal);
         using (var command = connection.CreateCommand())
         {
             // One row per key (a record written twice counts once), then per scope its missing seqs, then per task.
             command.CommandText = $"""
                 WITH k AS (
-                    SELECT root_id, scope_id, seq, max(level) AS level, min(created) AS created, message, service, hostname
+                    SELECT root_id, scope_id, seq, max(level) AS level, min(created) AS created, message, hostname,
+                           coalesce(service, json_extract(body, '$.{Fields.Module}'), json_extract(body, '$.{Fields.ProcessName}')) AS service
                     FROM records WHERE root_id IN ({Roots(command)}) AND seq IS NOT NULL
                     GROUP BY root_id, scope_id, seq),
                 s AS (SELECT root_id, sum(missing) AS gaps FROM (SELECT root_id, max(seq) + 1 - count(*) AS missing FROM k GROUP BY root_id, scope_id) GROUP BY root_id)
-                SELECT k.root_id, count(*), sum(k.level >= {Levels.Error}), min(k.created), k.message, s.gaps,
+                SELECT k.root_id, count(*), sum(k.level >= {Levels.Error}), sum(k.level >= {Levels.Warning} AND k.level < {Levels.Error}), min(k.created), max(k.created), k.message, s.gaps,
                        json_group_array(DISTINCT k.service), json_group_array(DISTINCT k.hostname)
                 FROM k JOIN s ON s.root_id = k.root_id GROUP BY k.root_id
                 """;
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                totals[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                    reader.GetInt64(5), reader.GetString(6), reader.GetString(7));
+                totals[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetDouble(4), reader.GetDouble(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+                    reader.GetInt64(7), reader.GetString(8), reader.GetString(9));
             }
         }
 
-        var bounds = new Dictionary<string, (string? Title, string Status, double? ElapsedMs)>(StringComparer.Ordinal);
+        // The root scope's first and last records, which say (as TaskScope.Enter and Exit read them) its title and how it ended.
+        var ends = new Dictionary<string, (Edge? First, Edge? Last)>(StringComparer.Ordinal);
         using (var command = connection.CreateCommand())
         {
             command.CommandText = $"""
-                SELECT r.root_id, r.seq = b.lo, r.seq = b.hi, r.message,
+                SELECT r.root_id, r.seq = b.lo, r.seq = b.hi, r.message, r.seq, r.created,
                        json_extract(r.body, '$.{Fields.Task}.{Fields.TaskEvent}'), json_extract(r.body, '$.{Fields.Task}.{Fields.TaskStatus}'), json_extract(r.body, '$.{Fields.Task}.{Fields.TaskElapsedMs}')
-                FROM (SELECT root_id, min(seq) AS lo, max(seq) AS hi FROM records WHERE root_id IN ({Roots(command)}) AND scope_id = root_id GROUP BY root_id) b
+                FROM (SELECT root_id, min(seq) AS lo, max(seq) AS hi, count(DISTINCT seq) AS n FROM records WHERE root_id IN ({Roots(command)}) AND scope_id = root_id GROUP BY root_id) b
                 JOIN records r ON r.root_id = b.root_id AND r.scope_id = b.root_id AND r.seq IN (b.lo, b.hi)
                 """;
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
                 string root = reader.GetString(0);
-                var (title, status, elapsed) = bounds.GetValueOrDefault(root, (null, TaskBoundary.Running, null));
-                string? boundary = reader.IsDBNull(4) ? null : reader.GetString(4);
-                if (reader.GetBoolean(1) && boundary == TaskBoundary.Enter)
-                {
-                    title = reader.IsDBNull(3) ? null : reader.GetString(3);
-                }
-
-                if (reader.GetBoolean(2) && boundary == TaskBoundary.Exit)
-                {
-                    status = reader.IsDBNull(5) ? TaskBoundary.Running : reader.GetString(5);
-                    elapsed = reader.IsDBNull(6) ? null : reader.GetDouble(6);
-                }
-
-                bounds[root] = (title, status, elapsed);
+                var edge = new Edge(reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4), reader.GetDouble(5),
+                    reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetDouble(8));
+                var (first, last) = ends.GetValueOrDefault(root);
+                ends[root] = (reader.GetBoolean(1) ? edge : first, reader.GetBoolean(2) ? edge : last);
             }
         }
 
@@ -174,8 +166,24 @@ public sealed class SqliteRecordStore : IRecordStore
         {
             if (totals.TryGetValue(root, out var t))
             {
-                var (title, status, elapsed) = bounds.GetValueOrDefault(root, (null, TaskBoundary.Running, null));
-                summaries.Add(new TaskSummary(root, title ?? t.First, status, t.Started, elapsed, t.Records, t.Errors, t.Gaps, Names(t.Services), Names(t.Hosts)));
+                var (first, last) = ends.GetValueOrDefault(root);
+                string? title = first is { } f && (f.Event == TaskBoundary.Enter || (f.Event is null && f.Seq == 0)) ? f.Message : null;
+                string status = TaskBoundary.Running;
+                double? elapsed = null;
+                if (first is { } opened && last is { } closed && closed.Seq != opened.Seq)
+                {
+                    if (closed.Event == TaskBoundary.Exit)
+                    {
+                        (status, elapsed) = (closed.Status ?? TaskBoundary.Running, closed.ElapsedMs);
+                    }
+                    else if (opened.Event is null && closed.Event is null && title is not null && closed.Created >= t.Last && closed.Message == "DONE " + title)
+                    {
+                        // The original client's closing record (TaskScope.Status); a root has no parent to log after it.
+                        (status, elapsed) = (TaskBoundary.Succeeded, (closed.Created - opened.Created) * 1000);
+                    }
+                }
+
+                summaries.Add(new TaskSummary(root, title ?? t.First, TaskSummary.StatusOf(status, t.Errors), t.Started, elapsed, t.Records, t.Errors, t.Warnings, t.Gaps, Names(t.Services), Names(t.Hosts)));
             }
         }
 
@@ -313,4 +321,7 @@ public sealed class SqliteRecordStore : IRecordStore
 
     /// <summary>A JSON path member: quoted, so any field name (dots, spaces) is one member.</summary>
     private static string JsonPathKey(string field) => "\"" + field.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>A root scope's first or last record, as far as the task list needs it.</summary>
+    private readonly record struct Edge(string? Message, long Seq, double Created, string? Event, string? Status, double? ElapsedMs);
 }

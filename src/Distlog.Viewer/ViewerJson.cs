@@ -144,6 +144,7 @@ internal static class ViewerJson
 
         w.WriteNumber("records", task.Records);
         w.WriteNumber("errors", task.Errors);
+        w.WriteNumber("warnings", task.Warnings);
         w.WriteNumber("gaps", task.Gaps);
         WriteStrings(w, "services", task.Services);
         WriteStrings(w, "hostnames", task.Hostnames);

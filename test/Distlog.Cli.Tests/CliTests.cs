@@ -144,6 +144,28 @@ public sealed partial class CliTests : IDisposable
     }
 
     [Fact]
+    public void Tree_OfTheOriginalPythonClientsRecords_HasItsTitles_StatusAndScript()
+    {
+        string file = Path.Combine(_folder, "python.jsonl");
+        File.WriteAllLines(file, PythonFrames.Tutorial(Root).Select(System.Text.Encoding.UTF8.GetString));
+
+        var (code, tree, error) = RunCli("tree", Root, "--file", file, "--utc", "--color", "never");
+
+        Assert.True(code == 0, error);
+        Assert.Equal(
+            """
+            ● toplevel  [succeeded, #]  example@#  #
+              # INFO     root: into task
+              ● subtask  [succeeded, #]
+                # INFO     root: into task
+                # INFO     root: subtask done
+              # INFO     root: DONE toplevel
+
+            """,
+            Masked(tree));
+    }
+
+    [Fact]
     public void Query_FiltersByLevelAndContext_AndPrintsJsonForScripts()
     {
         string file = WriteFile(

@@ -111,7 +111,8 @@ public abstract class StoreContract
 
         var request = tasks.Single(t => t.RootId == corpus.RequestRoot);
         Assert.Equal("handle request", request.Title);
-        Assert.Equal(TaskBoundary.Succeeded, request.Status);
+        Assert.Equal(TaskBoundary.Succeeded, request.Status); // its one error, "backend slow", is a missing record
+        Assert.Equal((0L, 1L), (request.Errors, request.Warnings));
         Assert.Equal(14, request.Records);
         Assert.Equal(2, request.Gaps);
         Assert.Contains("peer", request.Services);
@@ -120,6 +121,29 @@ public abstract class StoreContract
         Assert.Single(await store.ListTasksAsync(new RecordQuery(), 1));
         var remoteOnly = await store.ListTasksAsync(new RecordQuery { Service = "peer" }, 50);
         Assert.Equal([corpus.RequestRoot], remoteOnly.Select(t => t.RootId));
+    }
+
+    [SkippableFact]
+    public async Task ATaskOfTheOriginalPythonClient_IsTitledByRecordZero_AndSucceedsByItsClosingRecord()
+    {
+        var (_, store, plugin) = await LoadAsync();
+        await using var _ = plugin;
+        string root = Guid.NewGuid().ToString();
+        await Corpus.WriteAsync(plugin, Corpus.PythonTutorial(root));
+        await plugin.FlushAsync(CancellationToken.None);
+
+        var tree = (await store.GetTaskTreeAsync(root))!;
+        var summary = (await store.ListTasksAsync(new RecordQuery { Task = root }, 10)).Single();
+
+        Assert.Equal(("toplevel", TaskBoundary.Succeeded), (tree.Root.Enter?.Record.Message, tree.Root.Status));
+        var sub = Assert.Single(tree.Root.Children);
+        Assert.Equal(("subtask", TaskBoundary.Succeeded), (sub.Enter?.Record.Message, sub.Status));
+        Assert.Equal(["into task", "subtask done"], sub.Timeline.Select(i => i.Record!.Record.Message));
+        var expected = TaskSummary.Of(tree);
+        Assert.Equal(expected with { Services = [], Hostnames = [] }, summary with { Services = [], Hostnames = [] });
+        Assert.Equal(("toplevel", TaskBoundary.Succeeded, 6L), (summary.Title, summary.Status, summary.Records));
+        Assert.Equal(["example"], summary.Services); // no service on the wire: the script's module names it
+        Assert.NotNull(summary.ElapsedMs);
     }
 
     [SkippableFact]

@@ -10,6 +10,39 @@ public class TaskTreeTests
     private static StoredRecord R(string key, string message = "m") =>
         new(Guid.NewGuid().ToString("N"), 'P', new LogRecord { Message = message, Context = new RecordContext(key, []) });
 
+    private static StoredRecord B(string key, string message, string boundary, string status, int level = Levels.Info, double created = 0) =>
+        new(Guid.NewGuid().ToString("N"), 'P', new LogRecord
+        {
+            Message = message, LevelNo = level, Created = created, Context = new RecordContext(key, []),
+            Task = new TaskBoundary(boundary, status, boundary == TaskBoundary.Exit ? 5.0 : null),
+        });
+
+    [Fact]
+    public void ATaskThatSucceeded_WithAFailedSubtaskOrAnErrorInside_IsListedAsSucceededWithErrors()
+    {
+        var clean = TaskTree.Build("r", [B("0@r", "job", TaskBoundary.Enter, TaskBoundary.Running), R("1@r", "working"), B("2@r", "DONE job", TaskBoundary.Exit, TaskBoundary.Succeeded)]);
+        var withFailure = TaskTree.Build("r", [
+            B("0@r", "job", TaskBoundary.Enter, TaskBoundary.Running), B("0@r/1", "step", TaskBoundary.Enter, TaskBoundary.Running),
+            B("1@r/1", "FAILED step", TaskBoundary.Exit, TaskBoundary.Failed, Levels.Error), B("1@r", "DONE job", TaskBoundary.Exit, TaskBoundary.Succeeded)]);
+        var failed = TaskTree.Build("r", [B("0@r", "job", TaskBoundary.Enter, TaskBoundary.Running), B("1@r", "FAILED job", TaskBoundary.Exit, TaskBoundary.Failed, Levels.Error)]);
+
+        Assert.Equal((TaskBoundary.Succeeded, 0L), (TaskSummary.Of(clean).Status, TaskSummary.Of(clean).Errors));
+        Assert.Equal((TaskSummary.SucceededWithErrors, 1L), (TaskSummary.Of(withFailure).Status, TaskSummary.Of(withFailure).Errors));
+        Assert.Equal(TaskBoundary.Failed, TaskSummary.Of(failed).Status);
+    }
+
+    [Fact]
+    public void AScopeOfTheOriginalClient_WithoutItsClosingRecord_IsStillRunning()
+    {
+        // Record 0 titles it; its last record is neither "DONE toplevel" nor followed by the parent's.
+        var tree = TaskTree.Build("r", [R("0@r", "toplevel"), R("1@r", "into task"), R("0@r/1", "subtask"), R("1@r/1", "working")]);
+
+        Assert.Equal("toplevel", tree.Root.Enter?.Record.Message);
+        Assert.Equal(TaskBoundary.Running, tree.Root.Status);
+        Assert.Equal(TaskBoundary.Running, tree.Root.Children[0].Status);
+        Assert.Null(tree.Root.ElapsedMs);
+    }
+
     [Fact]
     public void MissingMiddleScopes_AreMade_SoEveryScopeHangsUnderTheRoot()
     {

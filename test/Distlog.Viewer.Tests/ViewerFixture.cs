@@ -23,6 +23,9 @@ public sealed class ViewerFixture : IAsyncLifetime
 
     public string Address => Daemon.ViewerAddress!;
 
+    /// <summary>The root of the tutorial as the original Python client sends it.</summary>
+    public string PythonRoot { get; private set; } = null!;
+
     /// <summary>The demo's root task id.</summary>
     public string DemoRoot { get; private set; } = null!;
 
@@ -39,7 +42,30 @@ public sealed class ViewerFixture : IAsyncLifetime
         DemoRoot = demo.Stdout.Trim().Split(' ')[^1];
         var tutorial = ChildProcess.RunProject("samples/Tutorial", "Distlog.Samples.Tutorial", Daemon.Endpoints[0]);
         Assert.True(tutorial.ExitCode == 0, tutorial.Stderr);
-        WaitForStored(20);
+
+        // A task that succeeds with an error and a warning inside it, and the tutorial as the original Python client sends it.
+        using (var provider = new DistlogLoggerProvider(new DistlogOptions { Endpoint = Daemon.Endpoints[0], ControlEndpoint = "off", ServiceName = "checkout", SelfLog = _ => { } }))
+        {
+            var logger = provider.CreateLogger("Shop.Checkout");
+            using var checkout = logger.BeginTask("checkout 7");
+            logger.LogWarning("address incomplete");
+            logger.LogError("card declined, trying the next one");
+            checkout.Success("checkout 7 paid");
+        }
+
+        PythonRoot = Guid.NewGuid().ToString();
+        using (var push = new NetMQ.Sockets.PushSocket())
+        {
+            push.Options.Linger = TimeSpan.FromSeconds(10);
+            push.Connect(Daemon.Endpoints[0]);
+            foreach (byte[] body in PythonFrames.Tutorial(PythonRoot))
+            {
+                NetMQ.OutgoingSocketExtensions.SendMoreFrame(push, "PLJ"u8.ToArray());
+                NetMQ.OutgoingSocketExtensions.SendFrame(push, body);
+            }
+        }
+
+        WaitForStored(20 + 7 + 4 + 6);
 
         if (!File.Exists(Chromium))
         {

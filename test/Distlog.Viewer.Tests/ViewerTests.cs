@@ -61,11 +61,59 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
         }
     }
 
+    [Theory]
+    [InlineData(1024, 768)]
+    [InlineData(1400, 900)]
+    [InlineData(1920, 1080)]
+    public async Task ATaskThatSucceededWithAnErrorInside_SaysSo_WithItsCountsInSight(int width, int height)
+    {
+        var page = await fixture.Browser.NewPageAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        await page.GotoAsync(fixture.Address);
+        var row = page.Locator("#tasks tr.task", new() { HasText = "checkout 7" });
+
+        await Expect(row.Locator(".status")).ToHaveTextAsync("succeeded with errors");
+        foreach (var (count, kind) in new[] { (row.Locator(".count.errors"), "1 error"), (row.Locator(".count.warnings"), "1 warning") })
+        {
+            await Expect(count).ToHaveTextAsync("1");
+            await Expect(count).ToHaveAttributeAsync("title", kind);
+            await Expect(count).ToBeInViewportAsync(new() { Ratio = 1 });
+
+            // Not clipped by its cell either: the whole count lies inside the cell and the list's pane.
+            var box = (await count.BoundingBoxAsync())!;
+            var cell = (await count.Locator("xpath=..").BoundingBoxAsync())!;
+            var pane = (await page.Locator("#tasks-pane").BoundingBoxAsync())!;
+            Assert.True(box.X >= cell.X && box.X + box.Width <= cell.X + cell.Width, $"the count [{box.X}, {box.X + box.Width}] leaves its cell [{cell.X}, {cell.X + cell.Width}] at {width} px");
+            Assert.True(box.X + box.Width <= pane.X + pane.Width, $"the count leaves the list at {width} px");
+        }
+
+        if (Environment.GetEnvironmentVariable("DISTLOG_VIEWER_LIST_SCREENSHOT") is { } path)
+        {
+            await page.ScreenshotAsync(new() { Path = $"{path}-{width}.png" });
+        }
+
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheOriginalPythonClientsTutorial_IsATreeWithItsTitles_AndSucceeded()
+    {
+        await _page.GotoAsync(fixture.Address + "/#task=" + fixture.PythonRoot);
+
+        var root = _page.Locator($"#tree > .scope[data-scope='{fixture.PythonRoot}'] > .scope-header");
+        await Expect(root.Locator(".title")).ToHaveTextAsync("toplevel");
+        await Expect(root.Locator(".status")).ToHaveTextAsync("succeeded");
+        await Expect(root).ToContainTextAsync("example @ obelix");
+        var sub = _page.Locator($".scope[data-scope='{fixture.PythonRoot}/1'] > .scope-header");
+        await Expect(sub.Locator(".title")).ToHaveTextAsync("subtask");
+        await Expect(sub.Locator(".status")).ToHaveTextAsync("succeeded");
+        await Expect(_page.Locator($"#tasks tr.task[data-root='{fixture.PythonRoot}'] .status")).ToHaveTextAsync("succeeded");
+    }
+
     [Fact]
     public async Task LevelFilters_NarrowTheTreeAndTheTaskList()
     {
         await _page.GotoAsync(fixture.Address);
-        await Expect(Task("toplevel")).ToBeVisibleAsync();
+        await Expect(Task("toplevel")).ToHaveCountAsync(2); // the tutorial from .NET and from the original Python client
         await Task("order 42").ClickAsync();
         await Expect(Record("validating the basket")).ToBeVisibleAsync();
 

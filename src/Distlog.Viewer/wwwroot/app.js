@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
-const state = { traceUrl: null, root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), records: new Map(), opened: false };
+const state = { traceUrl: null, tasks: [], taskSort: { key: "started", descending: true }, root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), records: new Map(), opened: false };
 
 // A big tree opens with its subtasks folded, and a folded scope's lines are made only when it is unfolded, so the
 // first picture of a tree of ten thousand records comes at once.
@@ -60,18 +60,46 @@ async function loadTasks() {
     return;
   }
 
-  const body = $("#tasks tbody");
-  body.innerHTML = tasks.map((t) => `
+  state.tasks = tasks;
+  renderTasks();
+}
+
+// The list as last fetched, in the order of the column chosen (newest first until one is clicked).
+function renderTasks() {
+  const tasks = [...state.tasks];
+  const { key, descending } = state.taskSort;
+  const value = (t) => key === "problems" ? t.errors * 1e6 + t.warnings : key === "services" ? t.services.join(", ") : t[key] ?? -1;
+  tasks.sort((a, b) => {
+    const x = value(a), y = value(b);
+    return (x < y ? -1 : x > y ? 1 : 0) * (descending ? -1 : 1);
+  });
+  const longest = Math.max(1, ...tasks.map((t) => t.elapsedMs ?? 0));
+  $("#tasks tbody").innerHTML = tasks.map((t) => {
+    const started = new Date(t.started * 1000);
+    const problems = (t.errors ? `<span class="count errors" title="${t.errors} error${t.errors === 1 ? "" : "s"}">${t.errors}</span>` : "") +
+      (t.warnings ? `<span class="count warnings" title="${t.warnings} warning${t.warnings === 1 ? "" : "s"}">${t.warnings}</span>` : "");
+    return `
     <tr class="task${t.rootId === state.root ? " selected" : ""}" data-root="${esc(t.rootId)}">
-      <td>${esc(new Date(t.started * 1000).toLocaleString([], { hour12: false }))}</td>
+      <td class="status-cell"><span class="status ${esc(t.status.replaceAll(" ", "-"))}">${esc(t.status)}</span></td>
+      <td class="problems">${problems}</td>
       <td class="task-title" title="${esc(t.title)}">${esc(t.title)}</td>
-      <td><span class="status ${esc(t.status)}">${esc(t.status)}</span></td>
-      <td>${esc(duration(t.elapsedMs))}</td>
-      <td>${esc(t.services.join(", "))}</td>
-      <td>${t.errors ? `<b class="errors">${t.errors}</b>` : ""}</td>
-    </tr>`).join("");
+      <td title="${esc(duration(t.elapsedMs))}">${esc(duration(t.elapsedMs))}${t.elapsedMs !== undefined ? `<div class="bar" style="width:${Math.max(2, 100 * t.elapsedMs / longest).toFixed(1)}%"></div>` : ""}</td>
+      <td title="${esc(started.toLocaleString([], { hour12: false }))}">${esc(started.toLocaleTimeString([], { hour12: false }))}</td>
+      <td title="${esc(t.services.join(", "))}">${esc(t.services.join(", "))}</td>
+    </tr>`;
+  }).join("");
   $("#tasks-empty").hidden = tasks.length > 0;
 }
+
+$("#tasks thead").addEventListener("click", (event) => {
+  const th = event.target.closest("th[data-sort]");
+  if (!th) return;
+  const key = th.dataset.sort;
+  state.taskSort = { key, descending: state.taskSort.key === key ? !state.taskSort.descending : key !== "title" };
+  document.querySelectorAll("#tasks th").forEach((h) => h.classList.toggle("sorted", h === th));
+  th.classList.toggle("descending", state.taskSort.descending);
+  renderTasks();
+});
 
 $("#tasks tbody").addEventListener("click", (event) => {
   const row = event.target.closest("tr.task");

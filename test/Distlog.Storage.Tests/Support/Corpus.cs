@@ -112,4 +112,8 @@ internal sealed class Corpus
 
         return new Corpus(all, all.First(r => r.Record.Message == "toplevel").Record.Context!.ParsedKey!.Value.RootId, requestRoot, foreign);
     }
+
+    /// <summary>The seed's tutorial as the original Python client frames it (<see cref="PythonFrames"/>), received as bytes.</summary>
+    public static IReadOnlyList<ReceivedRecord> PythonTutorial(string rootId) =>
+        PythonFrames.Tutorial(rootId).Select(body => new ReceivedRecord('P', JsonRecordCodec.Scan(body), body, Topic.EncodingJson, DateTimeOffset.UtcNow)).ToList();
 }

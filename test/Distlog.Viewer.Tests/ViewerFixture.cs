@@ -49,7 +49,15 @@ public sealed class ViewerFixture : IAsyncLifetime
             var logger = provider.CreateLogger("Shop.Checkout");
             using var checkout = logger.BeginTask("checkout 7");
             logger.LogWarning("address incomplete");
-            logger.LogError("card declined, trying the next one");
+            try
+            {
+                throw new InvalidOperationException("card declined");
+            }
+            catch (InvalidOperationException ex)
+            {
+                logger.LogError(ex, "card declined, trying the next one");
+            }
+
             checkout.Success("checkout 7 paid");
         }
 

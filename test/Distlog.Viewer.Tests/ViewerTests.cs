@@ -95,6 +95,36 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     }
 
     [Fact]
+    public async Task RecordDetails_AreATable_WithTheExceptionFormatted_AndEmptyFieldsBehindAToggle()
+    {
+        await _page.GotoAsync(fixture.Address);
+        await Task("checkout 7").ClickAsync();
+        await Record("card declined, trying the next one").ClickAsync();
+
+        var details = _page.Locator("#details");
+        await Expect(details.Locator(".exception .headline").First).ToHaveTextAsync("System.InvalidOperationException: card declined");
+        await Expect(details.Locator(".exception .frame").First).ToContainTextAsync("at Distlog.Viewer.Tests.ViewerFixture");
+        await Expect(details.Locator("#details-table tr", new() { Has = _page.Locator("th", new() { HasTextString = "template" }) })).ToContainTextAsync("card declined, trying the next one");
+        await Expect(details.Locator("#details-table tr", new() { Has = _page.Locator("th", new() { HasTextString = "service" }) })).ToContainTextAsync("checkout");
+
+        // Null fields (the Python-only ones, funcName say) are left out until asked for.
+        await Expect(details.Locator("#details-table th", new() { HasTextString = "funcName" })).ToHaveCountAsync(0);
+        await _page.CheckAsync("#details-empty");
+        await Expect(details.Locator("#details-table th", new() { HasTextString = "funcName" })).ToHaveCountAsync(1);
+
+        // The tree is not covered by the panel: the record stays in sight beside it.
+        await Expect(Record("card declined, trying the next one")).ToBeInViewportAsync(new() { Ratio = 1 });
+        var record = (await Record("card declined, trying the next one").BoundingBoxAsync())!;
+        var panel = (await details.BoundingBoxAsync())!;
+        Assert.True(record.X + record.Width <= panel.X, "the details panel covers the record");
+
+        if (Environment.GetEnvironmentVariable("DISTLOG_VIEWER_DETAILS_SCREENSHOT") is { } path)
+        {
+            await _page.ScreenshotAsync(new() { Path = path });
+        }
+    }
+
+    [Fact]
     public async Task TheOriginalPythonClientsTutorial_IsATreeWithItsTitles_AndSucceeded()
     {
         await _page.GotoAsync(fixture.Address + "/#task=" + fixture.PythonRoot);

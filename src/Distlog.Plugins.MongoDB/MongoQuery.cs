@@ -85,10 +85,26 @@ internal static class MongoQuery
             and.Add(new BsonDocument("root_id", root));
         }
 
-        if (query.Text is { } text && RecordQuery.Words(text).ToList() is { Count: > 0 } words)
+        // One $text for all words and phrases, negated ones too (a query may have one $text, never under $nor):
+        // quoted terms are ANDed, a quoted phrase's words come in a row, a leading '-' excludes.
+        var search = new List<string>();
+        search.AddRange(Terms(query.Text, query.Phrases).Select(t => "\"" + t + "\""));
+        foreach (var negated in query.Not)
         {
-            // Quoted words are ANDed by $text; the index has no language, so words are matched as written.
-            and.Add(new BsonDocument("$text", new BsonDocument { { "$search", string.Join(' ', words.Select(w => "\"" + w + "\"")) }, { "$caseSensitive", false } }));
+            search.AddRange(Terms(negated.Text, negated.Phrases).Select(t => "-\"" + t + "\""));
+        }
+
+        if (search.Count > 0)
+        {
+            // The index has no language, so words are matched as written.
+            and.Add(new BsonDocument("$text", new BsonDocument { { "$search", string.Join(' ', search) }, { "$caseSensitive", false } }));
+        }
+
+        // Other negated conditions: none of them may hold.
+        var nor = query.Not.Select(n => Filter(n with { Text = null, Phrases = [] })).Where(f => f.ElementCount > 0).ToList();
+        if (nor.Count > 0)
+        {
+            and.Add(new BsonDocument("$nor", new BsonArray(nor)));
         }
 
         foreach (var (field, value) in query.Context)
@@ -113,6 +129,9 @@ internal static class MongoQuery
             _ => new BsonDocument("$and", and),
         };
     }
+
+    private static IEnumerable<string> Terms(string? text, IReadOnlyList<string> phrases) =>
+        (text is null ? [] : RecordQuery.Words(text)).Concat(phrases.Select(p => string.Join(' ', RecordQuery.Words(p)))).Where(t => t.Length > 0);
 
     public static string Cursor(double created, ObjectId id) => string.Create(CultureInfo.InvariantCulture, $"{created:R}:{id}");
 

@@ -44,6 +44,13 @@ public sealed record RecordQuery
     /// <summary>Equality on context fields; a value compares with the field's text form (<c>true</c>, <c>42</c>).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Context { get; init; } = [];
 
+    /// <summary>Phrases the message holds: each one's words, in a row, whole and without regard to case.</summary>
+    public IReadOnlyList<string> Phrases { get; init; } = [];
+
+    /// <summary>Conditions a record must not meet: it is left out when it satisfies every condition of any one of
+    /// these (the query language's <c>-term</c>).</summary>
+    public IReadOnlyList<RecordQuery> Not { get; init; } = [];
+
     /// <summary>How many records at most (1 to <see cref="MaxLimit"/>).</summary>
     public int Limit { get; init; } = 100;
 
@@ -61,15 +68,19 @@ public sealed record RecordQuery
     public bool Matches(char system, LogRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return MatchesSummary(system, RecordSummary.Of(record)) && (Text is null || ContainsWords(record.Message, Text));
+        return MatchesSummary(system, RecordSummary.Of(record)) && (Text is null || ContainsWords(record.Message, Text)) &&
+            Phrases.All(p => ContainsPhrase(record.Message, p)) && !Not.Any(n => n.Matches(system, record));
     }
 
     /// <summary>Whether a record with this <paramref name="summary"/> satisfies every condition but the cursor and
-    /// the limit, for a query without <see cref="Text"/> (a summary holds no message).</summary>
-    /// <exception cref="InvalidOperationException">The query has a <see cref="Text"/> condition.</exception>
-    public bool Matches(char system, RecordSummary summary) => Text is null
-        ? MatchesSummary(system, summary)
+    /// the limit, for a query that needs no message (see <see cref="NeedsMessage"/>).</summary>
+    /// <exception cref="InvalidOperationException">The query has a word or phrase condition.</exception>
+    public bool Matches(char system, RecordSummary summary) => !NeedsMessage
+        ? MatchesSummary(system, summary) && !Not.Any(n => n.Matches(system, summary))
         : throw new InvalidOperationException("a text condition needs the record's message: match the record, not its summary");
+
+    /// <summary>Whether a condition reads the message (words, phrases, here or in <see cref="Not"/>).</summary>
+    public bool NeedsMessage => Text is not null || Phrases.Count > 0 || Not.Any(n => n.NeedsMessage);
 
     private bool MatchesSummary(char system, in RecordSummary record)
     {
@@ -115,6 +126,34 @@ public sealed record RecordQuery
         }
 
         return true;
+    }
+
+    /// <summary>The words of <paramref name="phrase"/> come in a row in <paramref name="message"/>, ignoring case —
+    /// a full-text index's phrase.</summary>
+    private static bool ContainsPhrase(string? message, string phrase)
+    {
+        var wanted = Words(phrase).ToList();
+        if (wanted.Count == 0)
+        {
+            return true;
+        }
+
+        var words = message is null ? [] : Words(message).ToList();
+        for (int start = 0; start + wanted.Count <= words.Count; start++)
+        {
+            int i = 0;
+            while (i < wanted.Count && string.Equals(words[start + i], wanted[i], StringComparison.OrdinalIgnoreCase))
+            {
+                i++;
+            }
+
+            if (i == wanted.Count)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Every word of <paramref name="text"/> is a word of <paramref name="message"/>, ignoring case — the

@@ -218,16 +218,22 @@ public sealed class SqliteRecordStore : IRecordStore
 
     /// <summary>The conditions of <paramref name="query"/>'s filters (not its cursor), their values added to
     /// <paramref name="command"/> as parameters.</summary>
-    private static List<string> Filters(RecordQuery query, SqliteCommand command)
+    /// <param name="query">The query.</param>
+    /// <param name="command">The command the parameters go to.</param>
+    /// <param name="prefix">Starts the parameters' names: a negated part's conditions sit beside the query's own.</param>
+    private static List<string> Filters(RecordQuery query, SqliteCommand command, string prefix = "$")
     {
         var where = new List<string>();
         void Add(string condition, params (string Name, object Value)[] parameters)
         {
-            where.Add(condition);
             foreach (var (name, value) in parameters)
             {
-                command.Parameters.AddWithValue(name, value);
+                string named = prefix + name[1..];
+                condition = condition.Replace(name, named, StringComparison.Ordinal);
+                command.Parameters.AddWithValue(named, value);
             }
+
+            where.Add(condition);
         }
 
         if (query.From is { } from)
@@ -250,10 +256,10 @@ public sealed class SqliteRecordStore : IRecordStore
             Add("level <= $max", ("$max", max));
         }
 
-        if (query.LoggerPrefix is { Length: > 0 } prefix)
+        if (query.LoggerPrefix is { Length: > 0 } logger)
         {
             // substr keeps the comparison ordinal and case-sensitive, as the query model says.
-            Add("substr(logger, 1, length($logger)) = $logger", ("$logger", prefix));
+            Add("substr(logger, 1, length($logger)) = $logger", ("$logger", logger));
         }
 
         if (query.System is { } system)
@@ -276,13 +282,14 @@ public sealed class SqliteRecordStore : IRecordStore
             Add("root_id = $root", ("$root", root));
         }
 
-        if (query.Text is { } text)
+        // Words and phrases in one full-text match: FTS5 reads "a b" as a phrase (its words in a row).
+        var terms = (query.Text is { } text ? RecordQuery.Words(text) : []).Select(w => new[] { w })
+            .Concat(query.Phrases.Select(p => RecordQuery.Words(p).ToArray()))
+            .Where(words => words.Length > 0)
+            .Select(words => "\"" + string.Join(' ', words).Replace("\"", "\"\"", StringComparison.Ordinal) + "\"").ToList();
+        if (terms.Count > 0)
         {
-            var words = RecordQuery.Words(text).Select(w => "\"" + w.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"").ToList();
-            if (words.Count > 0)
-            {
-                Add("id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH $text)", ("$text", string.Join(" AND ", words)));
-            }
+            Add("id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH $text)", ("$text", string.Join(" AND ", terms)));
         }
 
         int i = 0;
@@ -293,6 +300,16 @@ public sealed class SqliteRecordStore : IRecordStore
             Add($"(CASE json_type(body, {p}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'text' THEN json_extract(body, {p}) " +
                 $"WHEN 'integer' THEN CAST(json_extract(body, {p}) AS TEXT) WHEN 'real' THEN CAST(json_extract(body, {p}) AS TEXT) END) = {v}",
                 (p, "$.context." + JsonPathKey(field)), (v, value));
+        }
+
+        for (int n = 0; n < query.Not.Count; n++)
+        {
+            var negated = Filters(query.Not[n], command, $"{prefix}n{n}_");
+            if (negated.Count > 0)
+            {
+                // A column that is NULL (no service, say) does not meet the condition, so the record stays.
+                where.Add("coalesce((" + string.Join(" AND ", negated) + "), 0) = 0");
+            }
         }
 
         return where;

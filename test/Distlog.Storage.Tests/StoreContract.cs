@@ -258,6 +258,31 @@ public abstract class StoreContract
         Assert.Equal(13, stored.Distinct().Count());
     }
 
+    [SkippableFact]
+    public async Task TheQueryLanguage_SelectsWhatTheQueryModelSays_InEveryStore()
+    {
+        var (corpus, store, plugin) = await LoadAsync();
+        await using var _ = plugin;
+
+        string[] queries =
+        [
+            "level>=warning", "level<info", "level=warning", "\"stock low\"", "\"low stock\"", "-\"stock low\" level>=warning",
+            "service:peer -level<=debug", "-service:front", "user=leo -into", "-user=leo logger:Shop", "into task", "-level>info -level<info",
+            "logger:Jobs -logger:Jobs.Nightly", $"task:{corpus.RequestRoot} -\"calling peer\"",
+        ];
+        foreach (string text in queries)
+        {
+            var query = RecordQueryLanguage.Parse(text) with { Limit = 1000 };
+            var expected = corpus.Stored.Where(r => query.Matches(r.System, r.Record)).Select(r => r.Record.Message).Order(StringComparer.Ordinal).ToList();
+            var actual = (await Messages(store, query)).Order(StringComparer.Ordinal).ToList();
+            Assert.True(expected.SequenceEqual(actual), $"{text}: expected [{string.Join(", ", expected)}], got [{string.Join(", ", actual)}]");
+        }
+
+        // The queries select something and leave something out: they test the store, not an empty corpus.
+        Assert.Equal(["stock low for widget"], await Messages(store, RecordQueryLanguage.Parse("\"stock low\"")));
+        Assert.DoesNotContain("stock low for widget", await Messages(store, RecordQueryLanguage.Parse("-\"stock low\" level>=warning")));
+    }
+
     private static async Task<List<string?>> Messages(IRecordStore store, RecordQuery query) =>
         (await store.QueryAsync(query)).Records.Select(r => r.Record.Message).ToList();
 }

@@ -86,15 +86,21 @@ internal static class Commands
     {
         var limit = new Option<int>("--limit") { Description = $"at most this many records (up to {RecordQuery.MaxLimit})", DefaultValueFactory = _ => 100 };
         var json = new Option<bool>("--json") { Description = "one JSON record a line (the seed's shape), for scripts and jq" };
-        var command = new Command("query", "Records that satisfy every filter given, newest first.")
+        var text = new Argument<string?>("QUERY")
         {
-            limit, json, s_sqlite, s_redis, s_stream, s_mongodb, s_database, s_collection, s_file,
+            Description = "a query, as in the viewer's box: level>=warning service:orders \"payment failed\" user=leo -host:test (see the README)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var command = new Command("query", "Records that satisfy the query and every filter given, newest first.")
+        {
+            text, limit, json, s_sqlite, s_redis, s_stream, s_mongodb, s_database, s_collection, s_file,
             s_from, s_to, s_level, s_maxLevel, s_logger, s_system, s_host, s_service, s_text, s_task, s_context, s_color, s_utc,
         };
         command.SetAction((result, token) => Run(async () =>
         {
             var store = OpenStore(result);
-            var query = Filters(result) with { Limit = Math.Clamp(result.GetValue(limit), 1, RecordQuery.MaxLimit) };
+            var query = RecordQueryLanguage.Combine(RecordQueryLanguage.Parse(result.GetValue(text), assumeLocal: true), Filters(result))
+                with { Limit = Math.Clamp(result.GetValue(limit), 1, RecordQuery.MaxLimit) };
             var page = await store.QueryAsync(query, token);
             var style = StyleOf(result);
             foreach (var stored in page.Records)

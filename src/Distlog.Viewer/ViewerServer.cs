@@ -457,8 +457,10 @@ internal sealed class ViewerServer : IAsyncDisposable
     private static int Int(string? text, int fallback) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : fallback;
 
-    /// <summary>The filters of a request (<see cref="RecordQueryText"/>).</summary>
+    /// <summary>The filters of a request: <c>q=</c> in the query language (<see cref="RecordQueryLanguage"/>), and the
+    /// parameters (<see cref="RecordQueryText"/>), all of which must hold.</summary>
     /// <exception cref="FormatException">A filter cannot be read; the API answers 400 with the message.</exception>
-    private static RecordQuery Parse(IQueryCollection q) =>
-        RecordQueryText.Parse(name => q[name], q["context"].OfType<string>());
+    private static RecordQuery Parse(IQueryCollection q) => RecordQueryLanguage.Combine(
+        RecordQueryLanguage.Parse(q["q"]),
+        RecordQueryText.Parse(name => q[name], q["context"].OfType<string>()));
 }

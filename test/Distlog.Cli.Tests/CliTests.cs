@@ -187,6 +187,16 @@ public sealed partial class CliTests : IDisposable
 
             """,
             text.ReplaceLineEndings("\n"));
+
+        // The query language, as in the viewer's box: a level, a negated phrase, a context field, a service.
+        var (queryCode, queried, queryError) = RunCli("query", "level>=warning -\"replying\"", "--file", file, "--utc", "--color", "never");
+        var (_, byContext, _) = RunCli("query", "order_id=42 -service:back validating", "--file", file, "--utc", "--color", "never");
+        var (badCode, _, badError) = RunCli("query", "level>=loud", "--file", file);
+        Assert.True(queryCode == 0, queryError);
+        Assert.Equal("2026-11-25 12:00:00.005 WARNING  Shop: working\n", queried.ReplaceLineEndings("\n"));
+        Assert.Equal("2026-11-25 12:00:00.001 INFO     Shop: validating order 42\n", byContext.ReplaceLineEndings("\n"));
+        Assert.NotEqual(0, badCode);
+        Assert.Equal("distlog: query: 'level>=loud' (column 1): wants a level name (DEBUG, INFO, WARNING, ERROR, CRITICAL) or number, got 'loud'", badError.Trim());
     }
 
     [Fact]

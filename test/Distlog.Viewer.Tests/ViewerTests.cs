@@ -159,6 +159,31 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     }
 
     [Fact]
+    public async Task AQueryTypedInTheBox_FiltersTheList_StaysInTheAddress_AndAWrongOneSaysWhy()
+    {
+        await _page.GotoAsync(fixture.Address);
+        await Expect(Task("checkout 7")).ToBeVisibleAsync();
+
+        await _page.FillAsync("#query", "level>=warning -service:pricing -\"stock low\"");
+        await _page.PressAsync("#query", "Enter");
+        await Expect(Task("checkout 7")).ToBeVisibleAsync();
+        await Expect(Task("order 42")).ToHaveCountAsync(0);
+        await Expect(Task("toplevel")).ToHaveCountAsync(0);
+        Assert.Contains("q=level%3E%3Dwarning%20-service%3Apricing", _page.Url, StringComparison.Ordinal);
+
+        // The address brings the same view back.
+        await _page.ReloadAsync();
+        await Expect(_page.Locator("#query")).ToHaveValueAsync("level>=warning -service:pricing -\"stock low\"");
+        await Expect(Task("checkout 7")).ToBeVisibleAsync();
+        await Expect(Task("order 42")).ToHaveCountAsync(0);
+
+        await _page.FillAsync("#query", "level>=loud");
+        await _page.PressAsync("#query", "Enter");
+        await Expect(_page.Locator("#filters-error")).ToHaveTextAsync("query: 'level>=loud' (column 1): wants a level name (DEBUG, INFO, WARNING, ERROR, CRITICAL) or number, got 'loud'");
+        await Expect(Task("checkout 7")).ToBeVisibleAsync(); // the list stays as it was
+    }
+
+    [Fact]
     public async Task AFilterThatCannotBeRead_IsSaidNextToTheFilters_AndTheListStays()
     {
         await _page.GotoAsync(fixture.Address);

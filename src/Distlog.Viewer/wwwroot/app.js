@@ -108,8 +108,18 @@ $("#tasks tbody").addEventListener("click", (event) => {
 
 $("#filters").addEventListener("submit", (event) => {
   event.preventDefault();
+  setAddress();
   loadTasks();
 });
+
+// The open task and the query live in the address (#task=ID&q=QUERY), so a view can be kept and passed on.
+function setAddress() {
+  const params = new URLSearchParams();
+  if (state.root) params.set("task", state.root);
+  const query = $("#query").value.trim();
+  if (query) params.set("q", query);
+  history.replaceState(null, "", "#" + params.toString().replaceAll("+", "%20"));
+}
 
 // ---- the tree --------------------------------------------------------------------------------------------------
 
@@ -121,7 +131,7 @@ async function openTask(root) {
     state.opened = false;
   }
   state.root = root;
-  history.replaceState(null, "", "#task=" + encodeURIComponent(root));
+  setAddress();
   document.querySelectorAll("#tasks tr.task").forEach((row) => row.classList.toggle("selected", row.dataset.root === root));
   await loadTree();
 }
@@ -534,11 +544,13 @@ async function loadComponents() {
   showPage();
   connectLive();
   // A task named in the address opens at once; the list fills in beside it.
-  const match = /#task=([^&]+)/.exec(location.hash);
+  const address = new URLSearchParams(location.hash.includes("=") ? location.hash.slice(1) : "");
+  $("#query").value = address.get("q") ?? "";
+  const task = address.get("task");
   try {
     state.traceUrl = (await getJson("/api/config")).traceUrl;
   } catch {
     // An older distlogd: trace ids are shown, not linked.
   }
-  await Promise.all([loadTasks(), match ? openTask(decodeURIComponent(match[1])) : null]);
+  await Promise.all([loadTasks(), task ? openTask(task) : null]);
 })();

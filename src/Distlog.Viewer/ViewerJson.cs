@@ -85,6 +85,11 @@ internal static class ViewerJson
         }
 
         w.WriteString("traceId", scope.Enter?.Record.TraceId);
+        if (double.IsFinite(scope.FirstTime))
+        {
+            w.WriteNumber("start", scope.FirstTime);
+        }
+
         w.WriteBoolean("imported", scope.IsImported);
         w.WriteBoolean("hasErrors", scope.HasErrors);
         w.WriteNumber("records", scope.TotalRecords);

@@ -159,6 +159,60 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     }
 
     [Fact]
+    public async Task TheWaterfall_PutsEveryScopeOnOneTimeAxis_InOrder_AsLongAsItLasted()
+    {
+        await _page.GotoAsync($"{fixture.Address}/#task={fixture.DemoRoot}");
+        await Expect(Scope("apply discounts")).ToBeVisibleAsync();
+        string json = await _page.EvaluateAsync<string>($"fetch('/api/tree/{fixture.DemoRoot}').then(r => r.text())");
+
+        // The scopes as the API gives them, and the axis: the root's start to the last moment known.
+        var scopes = new List<(string Id, double Start, double Seconds)>();
+        double end = double.MinValue;
+        void Walk(System.Text.Json.JsonElement scope)
+        {
+            double start = scope.GetProperty("start").GetDouble();
+            double seconds = scope.GetProperty("elapsedMs").GetDouble() / 1000;
+            scopes.Add((scope.GetProperty("id").GetString()!, start, seconds));
+            end = Math.Max(end, start + seconds);
+            foreach (var item in scope.GetProperty("items").EnumerateArray())
+            {
+                if (item.TryGetProperty("record", out var record))
+                {
+                    end = Math.Max(end, record.GetProperty("created").GetDouble());
+                }
+                else if (item.TryGetProperty("scope", out var child))
+                {
+                    Walk(child);
+                }
+            }
+        }
+
+        Walk(System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("root"));
+        Assert.Equal(4, scopes.Count); // the order, the call, the other process's piece, its subtask
+        double axisStart = scopes[0].Start, span = end - axisStart;
+
+        var bars = new List<(double Start, float X)>();
+        foreach (var (id, start, seconds) in scopes)
+        {
+            var header = _page.Locator($".scope[data-scope='{id}'] > .scope-header");
+            var lane = (await header.Locator(".lane").BoundingBoxAsync())!;
+            var bar = (await header.Locator(".lane .bar").BoundingBoxAsync())!;
+            double x = lane.X + ((start - axisStart) / span * lane.Width);
+            double width = Math.Max(2, seconds / span * lane.Width);
+            Assert.True(Math.Abs(bar.X - x) <= 1.5, $"{id}: the bar starts at {bar.X}, its start is at {x}");
+            Assert.True(Math.Abs(bar.Width - width) <= 1.5, $"{id}: the bar is {bar.Width} px, its duration {width} px");
+            bars.Add((start, bar.X));
+        }
+
+        Assert.Equal(bars.OrderBy(b => b.Start).Select(b => b.X), bars.OrderBy(b => b.X).Select(b => b.X));
+
+        // The piece another process ran shows the time between the call and its start, and its pid.
+        var imported = _page.Locator($".scope[data-scope='{scopes[2].Id}'] > .scope-header");
+        await Expect(imported.Locator(".lane .wait")).ToHaveCountAsync(1);
+        await Expect(imported).ToContainTextAsync("pid ");
+    }
+
+    [Fact]
     public async Task AQueryTypedInTheBox_FiltersTheList_StaysInTheAddress_AndAWrongOneSaysWhy()
     {
         await _page.GotoAsync(fixture.Address);

@@ -83,7 +83,7 @@ function renderTasks() {
       <td class="status-cell"><span class="status ${esc(t.status.replaceAll(" ", "-"))}">${esc(t.status)}</span></td>
       <td class="problems">${problems}</td>
       <td class="task-title" title="${esc(t.title)}">${esc(t.title)}</td>
-      <td title="${esc(duration(t.elapsedMs))}">${esc(duration(t.elapsedMs))}${t.elapsedMs !== undefined ? `<div class="bar" style="width:${Math.max(2, 100 * t.elapsedMs / longest).toFixed(1)}%"></div>` : ""}</td>
+      <td title="${esc(duration(t.elapsedMs))}">${esc(duration(t.elapsedMs))}${t.elapsedMs !== undefined ? `<div class="duration-bar" style="width:${Math.max(2, 100 * t.elapsedMs / longest).toFixed(1)}%"></div>` : ""}</td>
       <td title="${esc(started.toLocaleString([], { hour12: false }))}">${esc(started.toLocaleTimeString([], { hour12: false }))}</td>
       <td title="${esc(t.services.join(", "))}">${esc(t.services.join(", "))}</td>
     </tr>`;
@@ -161,6 +161,7 @@ function renderTree() {
   state.scopes.clear();
   state.records.clear();
   walk(tree.root, (scope) => state.scopes.set(scope.id, scope));
+  state.axis = axisOf(tree.root);
   $("#tree-toolbar").hidden = false;
   $("#tree-info").textContent = `${tree.recordCount} records` + (tree.truncated ? " (truncated)" : "");
   $("#tree").innerHTML = scopeHtml(tree.root, true);
@@ -168,17 +169,64 @@ function renderTree() {
   state.fresh.clear();
 }
 
-function scopeHtml(scope, isRoot) {
-  const where = isRoot || scope.imported ? scope.services.map((s) => esc(s)).join(", ") + " @ " + scope.hostnames.map((h) => esc(h)).join(", ") : "";
+// ---- the waterfall: every scope a bar on the root's time axis ---------------------------------------------------
+
+// The axis: from the root's first record to the last moment anything in the tree is known to have run.
+function axisOf(root) {
+  let start = Infinity, end = -Infinity;
+  walk(root, (scope) => {
+    if (scope.start === undefined) return;
+    start = Math.min(start, scope.start);
+    end = Math.max(end, scope.start + (scope.elapsedMs ?? 0) / 1000);
+    for (const item of scope.items) if (item.record) end = Math.max(end, item.record.created);
+  });
+  return Number.isFinite(start) ? { start, span: Math.max(end - start, 1e-6) } : null;
+}
+
+// A scope's end: its start plus its duration; a running one runs until its last record (or subtask) so far.
+function endOf(scope) {
+  if (scope.elapsedMs !== undefined) return scope.start + scope.elapsedMs / 1000;
+  let end = scope.start;
+  walk(scope, (s) => { for (const item of s.items) if (item.record) end = Math.max(end, item.record.created); });
+  return end;
+}
+
+function percent(seconds) {
+  return (100 * seconds / state.axis.span).toFixed(3) + "%";
+}
+
+// The scope's lane: the wait before it began (from its parent's start, for a piece another process ran: network or
+// queue time), its bar coloured by status, and a tick per record at the record's time.
+function laneHtml(scope, parent) {
+  if (!state.axis || scope.start === undefined) return `<span class="lane"></span>`;
+  const left = scope.start - state.axis.start;
+  const width = endOf(scope) - scope.start;
+  const ticks = scope.items.filter((item) => item.record).map((item) =>
+    `<i class="tick level-${item.record.level}" style="left:${width > 0 ? (100 * (item.record.created - scope.start) / width).toFixed(2) : 0}%"></i>`).join("");
+  let wait = "";
+  if (scope.imported && parent?.start !== undefined && scope.start > parent.start) {
+    const waited = scope.start - parent.start;
+    wait = `<span class="wait" style="left:${percent(parent.start - state.axis.start)};width:${percent(waited)}" title="${esc(duration(waited * 1000))} between the caller's subtask and this piece (network, queue)"></span>`;
+  }
+  return `<span class="lane" title="starts +${esc(duration(left * 1000))}, lasts ${esc(duration(width * 1000))}">${wait}` +
+    `<span class="bar ${esc(scope.status)}" style="left:${percent(left)};width:${percent(width)}">${ticks}</span></span>`;
+}
+
+function scopeHtml(scope, isRoot, parent) {
+  const pid = scope.enter?.record?.process;
+  const where = isRoot || scope.imported
+    ? scope.services.map((s) => esc(s)).join(", ") + " @ " + scope.hostnames.map((h) => esc(h)).join(", ") + (scope.imported && pid ? ` pid ${esc(pid)}` : "")
+    : "";
   const header = `
     <div class="scope-header">
       <span class="toggle"></span>
       <span class="title">${scope.title !== null ? esc(scope.title) : "<i>(its opening record is missing)</i>"}</span>
       <span class="status ${esc(scope.status)}">${esc(scope.status)}</span>
-      <span class="meta">${esc(duration(scope.elapsedMs))}</span>
+      <span class="meta elapsed">${esc(duration(scope.elapsedMs))}</span>
       ${where ? `<span class="meta">${where}</span>` : ""}
       ${scope.imported ? '<span class="imported">imported</span>' : ""}
       ${(isRoot || scope.imported) && scope.traceId ? traceHtml(scope.traceId) : ""}
+      ${laneHtml(scope, parent)}
     </div>`;
   const folded = state.collapsed.has(scope.id);
   const body = folded ? `<div class="scope-body" data-lazy="1"></div>` : `<div class="scope-body">${itemsHtml(scope)}</div>`;
@@ -188,9 +236,10 @@ function scopeHtml(scope, isRoot) {
 // A task's W3C trace id: a link to the tracing tool when distlogd has viewer_trace_url, else the id to copy.
 function traceHtml(traceId) {
   const title = "W3C trace id: the OpenTelemetry trace of this task";
-  if (!state.traceUrl) return `<span class="trace" title="${title}">trace ${esc(traceId)}</span>`;
+  const shown = `trace ${esc(traceId.substring(0, 8))}…`;
+  if (!state.traceUrl) return `<span class="trace" title="${title}: ${esc(traceId)}">${shown}</span>`;
   const href = state.traceUrl.replace("{trace_id}", encodeURIComponent(traceId));
-  return `<a class="trace" href="${esc(href)}" target="_blank" rel="noopener" title="${title}">trace ${esc(traceId)}</a>`;
+  return `<a class="trace" href="${esc(href)}" target="_blank" rel="noopener" title="${title}: ${esc(traceId)}">${shown}</a>`;
 }
 
 function itemsHtml(scope) {
@@ -200,7 +249,7 @@ function itemsHtml(scope) {
       return `<div class="gap">⋯ ${g.missing} record${g.missing === 1 ? "" : "s"} missing here (seq ${g.after + 1}${g.missing > 1 ? "–" + (g.before - 1) : ""})</div>`;
     }
     if (item.record) return recordHtml(item.record);
-    return scopeHtml(item.scope, false);
+    return scopeHtml(item.scope, false, scope);
   }).join("");
 }
 

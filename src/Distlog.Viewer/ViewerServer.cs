@@ -20,7 +20,7 @@ namespace Distlog.Viewer;
 /// <item><c>GET /api/tree/{keyOrId}?limit=100000</c> — one task's whole tree (at most 100,000 records; every
 /// <c>limit</c> is clamped).</item>
 /// <item><c>GET /api/records?…filters&amp;limit=100&amp;cursor=…</c> — a page of records, newest first.</item>
-/// <item><c>GET /api/live[?task=rootId][&amp;from=mark]</c> — server-sent events, one record each, as they arrive;
+/// <item><c>GET /api/live[?task=rootId][&amp;q=query][&amp;from=mark]</c> — server-sent events, one record each, as they arrive;
 /// records from the journal carry their place there as the event id, and a page that comes back with
 /// <c>Last-Event-ID</c> (or <c>from</c>) first gets what it missed, read from the journal's tail.</item>
 /// <item><c>GET /api/levels</c>, <c>POST /api/levels</c>, <c>DELETE /api/levels/{id}</c> (or <c>?all=true</c>) — the
@@ -272,6 +272,17 @@ internal sealed class ViewerServer : IAsyncDisposable
         {
             string? task = http.Request.Query["task"];
             string? root = task is null ? null : TaskIds.RootOf(task);
+            RecordQuery? filter;
+            try
+            {
+                filter = string.IsNullOrWhiteSpace(http.Request.Query["q"]) ? null : RecordQueryLanguage.Parse(http.Request.Query["q"]);
+            }
+            catch (FormatException ex)
+            {
+                await Error(http, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
+                return;
+            }
+
             using var subscription = feed.Subscribe();
             if (subscription is null)
             {
@@ -323,7 +334,7 @@ internal sealed class ViewerServer : IAsyncDisposable
                 using var buffer = new MemoryStream();
                 foreach (var item in items)
                 {
-                    if (root is not null && item.Record.Context?.ParsedKey?.RootId != root)
+                    if ((root is not null && item.Record.Context?.ParsedKey?.RootId != root) || filter?.Matches(item.System, item.Record) == false)
                     {
                         continue;
                     }

@@ -213,6 +213,41 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     }
 
     [Fact]
+    public async Task TheLiveTail_ShowsWhatMatchesItsQuery_AsItArrives_AndPausesAndResumes()
+    {
+        await _page.GotoAsync(fixture.Address + "/#tail");
+        await _page.FillAsync("#tail-query", "logger:Tail.Test -\"not this\"");
+        await _page.ClickAsync("#tail-form button[type=submit]");
+        await Expect(_page.Locator("#tail-state")).ToHaveTextAsync("0 shown");
+
+        using var provider = new DistlogLoggerProvider(new DistlogOptions { Endpoint = fixture.Daemon.Endpoints[0], ControlEndpoint = "off", ServiceName = "tailing", SelfLog = _ => { } });
+        var logger = provider.CreateLogger("Tail.Test");
+        var tail = _page.Locator("#tail .record");
+
+        // Records come in as they arrive; one of another logger and one the query leaves out do not.
+        provider.CreateLogger("Other").LogInformation("tail other logger");
+        logger.LogInformation("tail one");
+        logger.LogInformation("not this one");
+        await Expect(tail.Filter(new() { HasText = "tail one" })).ToBeVisibleAsync();
+
+        await _page.ClickAsync("#tail-pause");
+        await Expect(_page.Locator("#tail-pause")).ToHaveTextAsync("resume");
+        logger.LogWarning("tail two");
+        await Expect(_page.Locator("#tail-state")).ToHaveTextAsync("paused: 1 new");
+        await Expect(tail.Filter(new() { HasText = "tail two" })).ToHaveCountAsync(0);
+
+        await _page.ClickAsync("#tail-pause");
+        await Expect(tail.Filter(new() { HasText = "tail two" })).ToBeVisibleAsync();
+        await Expect(tail).ToHaveCountAsync(2);
+        await Expect(tail.Filter(new() { HasText = "tailing" })).ToHaveCountAsync(2);
+
+        // A query the API cannot read is said next to the box.
+        await _page.FillAsync("#tail-query", "level>=loud");
+        await _page.ClickAsync("#tail-form button[type=submit]");
+        await Expect(_page.Locator("#tail-error")).ToContainTextAsync("wants a level name");
+    }
+
+    [Fact]
     public async Task AQueryTypedInTheBox_FiltersTheList_StaysInTheAddress_AndAWrongOneSaysWhy()
     {
         await _page.GotoAsync(fixture.Address);

@@ -378,15 +378,29 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
         logger.LogInformation("step one");
         fixture.WaitForStored(before + 2);
 
+        int treeRequests = 0;
+        _page.Request += (_, request) => treeRequests += request.Url.Contains("/api/tree/", StringComparison.Ordinal) ? 1 : 0;
         await _page.GotoAsync($"{fixture.Address}/#task={job.Id}");
         await Expect(Record("step one")).ToBeVisibleAsync();
         await Expect(_page.Locator("#tree > .scope > .scope-header .status")).ToHaveTextAsync("running");
         await Expect(_page.Locator("#live")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("\\bon\\b"));
+        await Expect(_page.Locator($"#tree[data-following='{job.Id}']")).ToHaveCountAsync(1);
+
+        // A running scope's duration grows on the page.
+        await Expect(_page.Locator("#tree > .scope > .scope-header .elapsed")).ToContainTextAsync("so far");
 
         logger.LogWarning("step two arrived live");
+        using (var sub = logger.BeginSubtask("a subtask begun live"))
+        {
+            logger.LogInformation("inside the live subtask");
+        }
 
+        // Taken into the tree the page has, in place: the tree was fetched once, when the task was opened.
         await Expect(Record("step two arrived live")).ToBeVisibleAsync();
+        await Expect(Record("inside the live subtask")).ToBeVisibleAsync();
+        await Expect(Scope("a subtask begun live").Locator("> .scope-header .status")).ToHaveTextAsync("succeeded");
         await Expect(_page.Locator("#tree > .scope > .scope-header .status")).ToHaveTextAsync("running");
+        Assert.Equal(1, treeRequests);
     }
 
     [Fact]

@@ -132,6 +132,7 @@ async function openTask(root) {
   }
   state.root = root;
   setAddress();
+  followTree(root);
   document.querySelectorAll("#tasks tr.task").forEach((row) => row.classList.toggle("selected", row.dataset.root === root));
   await loadTree();
 }
@@ -161,6 +162,11 @@ function renderTree() {
   state.scopes.clear();
   state.records.clear();
   walk(tree.root, (scope) => state.scopes.set(scope.id, scope));
+  state.keys = new Set();
+  walk(tree.root, (scope) => {
+    if (scope.enter) state.keys.add(scope.enter.key);
+    for (const item of scope.items) if (item.record) state.keys.add(item.record.key);
+  });
   state.axis = axisOf(tree.root);
   $("#tree-toolbar").hidden = false;
   $("#tree-info").textContent = `${tree.recordCount} records` + (tree.truncated ? " (truncated)" : "");
@@ -222,7 +228,7 @@ function scopeHtml(scope, isRoot, parent) {
       <span class="toggle"></span>
       <span class="title">${scope.title !== null ? esc(scope.title) : "<i>(its opening record is missing)</i>"}</span>
       <span class="status ${esc(scope.status)}">${esc(scope.status)}</span>
-      <span class="meta elapsed">${esc(duration(scope.elapsedMs))}</span>
+      <span class="meta elapsed"${scope.status === "running" && scope.start !== undefined ? ` data-running-since="${scope.start}"` : ""}>${esc(duration(scope.elapsedMs))}</span>
       ${where ? `<span class="meta">${where}</span>` : ""}
       ${scope.imported ? '<span class="imported">imported</span>' : ""}
       ${(isRoot || scope.imported) && scope.traceId ? traceHtml(scope.traceId) : ""}
@@ -434,19 +440,92 @@ $("#details-close").addEventListener("click", () => {
 let treeTimer = null;
 let listTimer = null;
 
+// The list follows every record (its counts and new tasks, refreshed at most once a second).
 function connectLive() {
   const source = new EventSource("/api/live");
   source.onopen = () => $("#live").classList.replace("off", "on");
   source.onerror = () => $("#live").classList.replace("on", "off");
-  source.onmessage = (event) => {
-    const r = JSON.parse(event.data);
-    if (state.root && r.rootId === state.root) {
-      if (r.key) state.fresh.add(r.key);
-      treeTimer ??= setTimeout(() => { treeTimer = null; loadTree(); }, 300);
-    }
+  source.onmessage = () => {
     listTimer ??= setTimeout(() => { listTimer = null; loadTasks(); }, 1000);
   };
 }
+
+// The open tree follows its own task's records only, and takes each into the tree it has, in place: nothing the
+// page already has is fetched again. A record whose scope hangs below one the page does not know yet (a gap) makes
+// it fetch the tree once.
+let treeSource = null;
+let liveRecords = 0;
+
+function followTree(root) {
+  treeSource?.close();
+  treeSource = new EventSource("/api/live?task=" + encodeURIComponent(root));
+  treeSource.onopen = () => { $("#tree").dataset.following = root; };
+  treeSource.onmessage = (event) => {
+    const r = JSON.parse(event.data);
+    if (r.rootId !== state.root || !state.tree) return;
+    if (r.key) state.fresh.add(r.key);
+    if (addToTree(r)) {
+      treeTimer ??= setTimeout(() => { treeTimer = null; redrawTree(); }, 300);
+    } else {
+      treeTimer ??= setTimeout(() => { treeTimer = null; loadTree(); }, 300);
+    }
+  };
+}
+
+// Takes a live record into the tree the page holds; false when it cannot place it.
+function addToTree(r) {
+  if (!r.scopeId || state.keys.has(r.key)) return true; // fetched already, or outside any task
+  state.keys.add(r.key);
+  r.id = "live-" + (++liveRecords); // the stream's records have no store id; the details panel needs one
+  let scope = state.scopes.get(r.scopeId);
+  if (!scope) {
+    const parentId = r.scopeId.includes("/") ? r.scopeId.substring(0, r.scopeId.lastIndexOf("/")) : null;
+    const parent = parentId && state.scopes.get(parentId);
+    if (!parent) return false;
+    scope = { id: r.scopeId, depth: r.depth, title: null, status: "running", imported: parent.services.length > 0 && !parent.services.includes(r.service),
+      hasErrors: false, records: 0, services: [], hostnames: [], items: [], start: r.created };
+    parent.items.push({ scope });
+    state.scopes.set(scope.id, scope);
+  }
+  const task = r.record.task;
+  if (task?.event === "enter" || (!task && r.seq === 0)) {
+    scope.title = r.message;
+    scope.enter = r;
+  } else {
+    scope.items.push({ record: r });
+  }
+  if (task?.event === "exit") {
+    scope.status = task.status;
+    if (task.elapsed_ms !== undefined) scope.elapsedMs = task.elapsed_ms;
+  }
+  scope.start = Math.min(scope.start ?? r.created, r.created);
+  if (r.service && !scope.services.includes(r.service)) scope.services.push(r.service);
+  if (r.hostname && !scope.hostnames.includes(r.hostname)) scope.hostnames.push(r.hostname);
+  if (r.level >= 40 || task?.status === "failed") {
+    for (let s = scope; s; s = state.scopes.get(s.id.substring(0, s.id.lastIndexOf("/")))) {
+      s.hasErrors = true;
+      if (!s.id.includes("/")) break;
+    }
+  }
+  state.tree.recordCount++;
+  return true;
+}
+
+// Draws the tree the page holds again, keeping what is folded, selected and scrolled.
+function redrawTree() {
+  const pane = $("#tree-pane");
+  const scroll = pane.scrollTop;
+  renderTree();
+  pane.scrollTop = scroll;
+}
+
+// A running scope's duration grows while the page looks at it.
+setInterval(() => {
+  const now = Date.now() / 1000;
+  document.querySelectorAll("#tree .elapsed[data-running-since]").forEach((el) => {
+    el.textContent = duration((now - Number(el.dataset.runningSince)) * 1000) + " so far";
+  });
+}, 1000);
 
 // ---- debug this task -------------------------------------------------------------------------------------------
 

@@ -13,16 +13,17 @@ internal static class TreePrinter
 {
     public static void Print(TextWriter output, TaskTree tree, Style style, int maxDepth)
     {
-        PrintScope(output, tree.Root, style, maxDepth, string.Empty, isRoot: true);
+        PrintScope(output, tree.Root, style, maxDepth, string.Empty, isRoot: true, tree.Root.FirstTime, null);
         if (tree.Truncated)
         {
             output.WriteLine(style.Dim($"(only the first {tree.RecordCount} records: raise --limit for the rest)"));
         }
     }
 
-    private static void PrintScope(TextWriter output, TaskScope scope, Style style, int maxDepth, string indent, bool isRoot)
+    // origin: the root's start; each scope says when it began after it, as the viewer's waterfall draws it.
+    private static void PrintScope(TextWriter output, TaskScope scope, Style style, int maxDepth, string indent, bool isRoot, double origin, TaskScope? parent)
     {
-        output.WriteLine(indent + Header(scope, style, isRoot));
+        output.WriteLine(indent + Header(scope, style, isRoot, origin, parent));
         string inner = indent + "  ";
         if (scope.Depth >= maxDepth)
         {
@@ -47,12 +48,12 @@ internal static class TreePrinter
             }
             else
             {
-                PrintScope(output, item.Scope!, style, maxDepth, inner, isRoot: false);
+                PrintScope(output, item.Scope!, style, maxDepth, inner, isRoot: false, origin, scope);
             }
         }
     }
 
-    private static string Header(TaskScope scope, Style style, bool isRoot)
+    private static string Header(TaskScope scope, Style style, bool isRoot, double origin, TaskScope? parent)
     {
         string title = scope.Enter is { } enter ? Style.Visible(enter.Record.Message) : style.Dim("(its opening record is missing)");
         string status = scope.Status switch
@@ -62,8 +63,16 @@ internal static class TreePrinter
             var other => style.Color ? $"\u001b[33m{other}\u001b[0m" : other,
         };
         string duration = scope.ElapsedMs is { } ms ? ", " + Duration(ms) : string.Empty;
+        double start = scope.FirstTime;
+        if (!isRoot && double.IsFinite(start) && double.IsFinite(origin))
+        {
+            duration += ", +" + Duration((start - origin) * 1000);
+        }
         var where = scope.Records.Select(r => Style.Visible($"{TaskScope.ServiceOf(r.Record) ?? "?"}@{r.Record.Hostname ?? "?"}")).Distinct().ToList();
-        string place = isRoot || scope.IsImported ? "  " + string.Join(", ", where) + (scope.IsImported ? " (imported)" : string.Empty) : string.Empty;
+        // A piece another process ran: how long after its caller's subtask began it started (network, queue).
+        string waited = scope.IsImported && parent is not null && double.IsFinite(parent.FirstTime) && double.IsFinite(start)
+            ? $", {Duration(Math.Max(0, start - parent.FirstTime) * 1000)} after the call" : string.Empty;
+        string place = isRoot || scope.IsImported ? "  " + string.Join(", ", where) + (scope.IsImported ? $" (imported{waited})" : string.Empty) : string.Empty;
         string id = isRoot ? "  " + style.Dim(scope.Id) : string.Empty;
         return $"{style.Bold("● " + title)}  [{status}{duration}]{place}{id}";
     }

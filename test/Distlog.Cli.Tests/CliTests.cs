@@ -41,9 +41,9 @@ public sealed partial class CliTests : IDisposable
             $"""
             ● handle request  [succeeded, 1.23 s]  front@web1  {Root}
               2026-11-25 12:00:00.001 INFO     Shop: validating order 42
-              ● call backend  [failed, 6.0 ms]
+              ● call backend  [failed, 6.0 ms, +2.0 ms]
                 2026-11-25 12:00:00.003 INFO     Shop: calling peer
-                ● continued processing  [succeeded, 2.5 ms]  back@db1 (imported)
+                ● continued processing  [succeeded, 2.5 ms, +4.0 ms]  back@db1 (imported, 2.0 ms after the call)
                   2026-11-25 12:00:00.005 WARNING  Shop: working
                   ⋯ 1 record missing (seq 2)
                   2026-11-25 12:00:00.007 INFO     Shop: remote part done
@@ -60,7 +60,7 @@ public sealed partial class CliTests : IDisposable
             $"""
             ● handle request  [succeeded, 1.23 s]  front@web1  {Root}
               2026-11-25 12:00:00.001 INFO     Shop: validating order 42
-              ● call backend  [failed, 6.0 ms]
+              ● call backend  [failed, 6.0 ms, +2.0 ms]
                 [+ 5 records, 1 subtask folded]
               2026-11-25 12:00:00.009 INFO     Shop: replying
               2026-11-25 12:00:00.010 INFO     Shop: request handled
@@ -93,7 +93,7 @@ public sealed partial class CliTests : IDisposable
             """
             ● toplevel  [succeeded, #]  Distlog.Samples.Tutorial@#  #
               # INFO     root: into task
-              ● subtask  [succeeded, #]
+              ● subtask  [succeeded, #, #]
                 # INFO     root: into task
                 # INFO     root: subtask done
               # INFO     root: DONE toplevel
@@ -122,10 +122,10 @@ public sealed partial class CliTests : IDisposable
             """
             ● order 42  [succeeded, #]  shop@#  #
               # INFO     Shop.Orders: validating the basket
-              ● ask pricing for widget  [succeeded, #]
-                ● GET /price/widget  [succeeded, #]  pricing@# (imported)
+              ● ask pricing for widget  [succeeded, #, #]
+                ● GET /price/widget  [succeeded, #, #]  pricing@# (imported, # after the call)
                   # INFO     Pricing: reading the price list for widget
-                  ● apply discounts  [succeeded, #]
+                  ● apply discounts  [succeeded, #, #]
                     # INFO     Pricing: discount 10% applied
                     # INFO     Pricing: discounts applied
                   # INFO     Pricing: priced widget at 7.50
@@ -156,7 +156,7 @@ public sealed partial class CliTests : IDisposable
             """
             ● toplevel  [succeeded, #]  example@#  #
               # INFO     root: into task
-              ● subtask  [succeeded, #]
+              ● subtask  [succeeded, #, #]
                 # INFO     root: into task
                 # INFO     root: subtask done
               # INFO     root: DONE toplevel
@@ -359,7 +359,7 @@ public sealed partial class CliTests : IDisposable
     [GeneratedRegex(@"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}")]
     private static partial Regex Time();
 
-    [GeneratedRegex(@"\d+(\.\d+)? (ms|s)(?=\])")]
+    [GeneratedRegex(@"\+?\d+(\.\d+)? (ms|s)(?=[\],)]| after)")]
     private static partial Regex Duration();
 
     [GeneratedRegex(@"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]

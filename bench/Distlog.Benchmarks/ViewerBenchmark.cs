@@ -30,7 +30,8 @@ internal static class ViewerBenchmark
             string bigRoot = await FillAsync(plugin, tasks, treeRecords);
             Console.WriteLine($"store: {tasks:N0} tasks of 3 records and one of {treeRecords:N0} records, written in {watch.Elapsed.TotalSeconds:N1} s");
 
-            await using var viewer = await ViewerServer.StartAsync("http://127.0.0.1:0", plugin.Store, new LiveFeed());
+            var feed = new LiveFeed();
+            await using var viewer = await ViewerServer.StartAsync("http://127.0.0.1:0", plugin.Store, feed);
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"] });
             var page = await browser.NewPageAsync();
@@ -51,6 +52,55 @@ internal static class ViewerBenchmark
                 await page.Locator(".record", new() { HasText = $"step {treeRecords - 1} " }).WaitForAsync(new() { Timeout = 60_000 });
                 return start.Elapsed.TotalMilliseconds;
             });
+            // The big tree opens folded; unfolding its subtask of ten records, after a fresh load each time.
+            double unfold = await MedianAsync(async () =>
+            {
+                await page.GotoAsync("about:blank");
+                await page.GotoAsync($"{viewer.Address}/#task={bigRoot}");
+                var header = page.Locator($".scope[data-scope='{bigRoot}/100000'] > .scope-header");
+                await header.WaitForAsync(new() { Timeout = 120_000 });
+                var start = Stopwatch.StartNew();
+                await header.ClickAsync();
+                try
+                {
+                    await page.Locator(".record", new() { HasText = "ten steps: step 9" }).WaitForAsync(new() { Timeout = 5000 });
+                }
+                catch (TimeoutException)
+                {
+                    Console.WriteLine(await page.Locator($".scope[data-scope='{bigRoot}/100000']").EvaluateAsync<string>("e => e.outerHTML.substring(0, 3000)"));
+                    throw;
+                }
+                return start.Elapsed.TotalMilliseconds;
+            });
+
+            // 1,000 records a second for 5 s into the open task, as the live feed hands them to the page; the page's
+            // frames are timed by requestAnimationFrame meanwhile.
+            await page.GotoAsync("about:blank");
+            await page.GotoAsync($"{viewer.Address}/#task={bigRoot}");
+            await page.Locator($"#tree[data-following='{bigRoot}']").WaitForAsync(new() { Timeout = 120_000 });
+            double idleFrames = await page.EvaluateAsync<double>("() => new Promise(done => { let n = 0; const t0 = performance.now(); const tick = () => { n++; if (performance.now() - t0 < 1000) requestAnimationFrame(tick); else done(n); }; requestAnimationFrame(tick); })");
+            Console.WriteLine($"idle: {idleFrames} frames in 1 s");
+            await page.EvaluateAsync("() => { window.longTasks_ = []; new PerformanceObserver(list => { for (const e of list.getEntries()) window.longTasks_.push(e.duration); }).observe({ type: 'longtask', buffered: false }); }");
+            await page.EvaluateAsync("() => { window.frames_ = []; let last = performance.now(); const tick = (t) => { window.frames_.push(t - last); last = t; if (!window.stopFrames_) requestAnimationFrame(tick); }; requestAnimationFrame(tick); }");
+            double liveStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+            var pace = Stopwatch.StartNew();
+            for (int i = 0; i < 5000; i++)
+            {
+                feed.Publish('P', Record($"{bigRoot}/100001", i, i == 0 ? "live subtask" : $"live step {i}", liveStart + (i * 0.001), i == 0 ? new TaskBoundary(TaskBoundary.Enter, TaskBoundary.Running, null) : null));
+                while (pace.Elapsed.TotalMilliseconds < i)
+                {
+                    await Task.Delay(1);
+                }
+            }
+
+            await page.Locator(".record", new() { HasText = "live step 4999" }).WaitForAsync(new() { Timeout = 60_000 });
+            double[] frames = await page.EvaluateAsync<double[]>("() => { window.stopFrames_ = true; return window.frames_; }");
+            double[] longTasks = await page.EvaluateAsync<double[]>("() => window.longTasks_");
+            Console.WriteLine($"long tasks (> 50 ms) while live: {longTasks.Length}, longest {(longTasks.Length == 0 ? 0 : longTasks.Max()):N0} ms");
+            Array.Sort(frames);
+            double worstFrame = frames.Length == 0 ? 0 : frames[^1];
+            double p99Frame = frames.Length == 0 ? 0 : frames[(int)(frames.Length * 0.99)];
+
             // VIEWER_PROFILE=1 also prints where the browser spends the big tree's time.
             if (Environment.GetEnvironmentVariable("VIEWER_PROFILE") is not null)
             {
@@ -79,6 +129,8 @@ internal static class ViewerBenchmark
             Console.WriteLine($"| page loaded, task list shown (100 newest of {tasks:N0} tasks) | {list:N0} |");
             Console.WriteLine($"| page loaded, tree of {treeRecords:N0} records shown to its last record | {tree:N0} |");
             Console.WriteLine($"| /api/tree of that task alone (JSON) | {api:N0} |");
+            Console.WriteLine($"| unfolding its subtask of 10 records | {unfold:N0} |");
+            Console.WriteLine($"| 1,000 live records/s into the open task for 5 s: longest frame, p99 frame ({frames.Length} frames) | {worstFrame:N0}, {p99Frame:N0} |");
             return 0;
         }
         finally
@@ -100,6 +152,13 @@ internal static class ViewerBenchmark
         return times.Order().ElementAt(2);
     }
 
+    private static LogRecord Record(string scope, long seq, string message, double created, TaskBoundary? boundary = null, int level = Levels.Info) => new()
+    {
+        Name = "Bench", Msg = message, Message = message, LevelNo = level, LevelName = Levels.NameOf(level), Created = created,
+        Hostname = "bench-host", Service = "bench", Process = 1,
+        Context = new RecordContext(TaskKey.Format(seq, scope), []), Task = boundary,
+    };
+
     /// <summary>The small tasks first, then the big one, so the big one is the newest.</summary>
     private static async Task<string> FillAsync(SqlitePlugin plugin, int tasks, int treeRecords)
     {
@@ -115,12 +174,8 @@ internal static class ViewerBenchmark
             }
         }
 
-        LogRecord Make(string scope, long seq, string message, double created, TaskBoundary? boundary = null, int level = Levels.Info) => new()
-        {
-            Name = "Bench", Msg = message, Message = message, LevelNo = level, LevelName = Levels.NameOf(level), Created = created,
-            Hostname = "bench-host", Service = "bench", Process = 1,
-            Context = new RecordContext(TaskKey.Format(seq, scope), []), Task = boundary,
-        };
+        LogRecord Make(string scope, long seq, string message, double created, TaskBoundary? boundary = null, int level = Levels.Info) =>
+            Record(scope, seq, message, created, boundary, level);
 
         for (int t = 0; t < tasks; t++)
         {
@@ -142,7 +197,15 @@ internal static class ViewerBenchmark
             await AddAsync(Make(scope, (i % perSubtask) + 1, $"step {i} of subtask {sub}", start + (i * 0.0001)));
         }
 
-        await AddAsync(Make(big, 1, $"step {treeRecords - 1} done", start + treeRecords * 0.0001, new TaskBoundary(TaskBoundary.Exit, TaskBoundary.Succeeded, 1000)));
+        // A subtask of ten records, to unfold.
+        double ten = start + (treeRecords * 0.0001);
+        await AddAsync(Make($"{big}/100000", 0, "ten steps", ten, new TaskBoundary(TaskBoundary.Enter, TaskBoundary.Running, null)));
+        for (int i = 0; i < 10; i++)
+        {
+            await AddAsync(Make($"{big}/100000", i + 1, $"ten steps: step {i}", ten + (i * 0.0001)));
+        }
+
+        await AddAsync(Make(big, 1, $"step {treeRecords - 1} done", ten + 0.01, new TaskBoundary(TaskBoundary.Exit, TaskBoundary.Succeeded, 1000)));
         if (batch.Count > 0)
         {
             await plugin.HandleAsync(batch, CancellationToken.None);

@@ -464,35 +464,91 @@ function followTree(root) {
     const r = JSON.parse(event.data);
     if (r.rootId !== state.root || !state.tree) return;
     if (r.key) state.fresh.add(r.key);
-    if (addToTree(r)) {
-      treeTimer ??= setTimeout(() => { treeTimer = null; redrawTree(); }, 300);
-    } else {
-      treeTimer ??= setTimeout(() => { treeTimer = null; loadTree(); }, 300);
-    }
+    pendingLive.push(r);
+    if (pendingLive.length === 1) requestAnimationFrame(drawLive);
   };
 }
 
-// Takes a live record into the tree the page holds; false when it cannot place it.
+// Records that came since the last frame, drawn together: each goes into the tree the page holds, and into the page
+// as a line (or a new scope) appended where it belongs; the rest of the page is left as it is.
+let pendingLive = [];
+
+function drawLive() {
+  const batch = pendingLive;
+  pendingLive = [];
+  const lines = new Map(); // scope id -> the lines to append to its body
+  const created = [];
+  const changed = new Set();
+  for (const r of batch) {
+    const placed = addToTree(r);
+    if (placed === null) {
+      treeTimer ??= setTimeout(() => { treeTimer = null; loadTree(); }, 300);
+      continue;
+    }
+    const { scope, item, isNew } = placed;
+    if (!scope) continue;
+    changed.add(scope.id);
+    if (isNew) created.push(scope);
+    else if (item && !created.includes(scope)) lines.set(scope.id, (lines.get(scope.id) ?? "") + recordHtml(item.record));
+  }
+  // A new scope is drawn whole, with what came for it, into its parent (unless the parent is new too: it holds it).
+  for (const scope of created) {
+    const parentId = scope.id.substring(0, scope.id.lastIndexOf("/"));
+    if (created.some((s) => s.id === parentId)) continue;
+    lines.set(parentId, (lines.get(parentId) ?? "") + scopeHtml(scope, false, state.scopes.get(parentId)));
+  }
+  for (const [id, html] of lines) {
+    const body = scopeElement(id)?.querySelector(":scope > .scope-body");
+    if (body && !body.dataset.lazy) body.insertAdjacentHTML("beforeend", html);
+  }
+  for (const id of changed) {
+    const scope = state.scopes.get(id);
+    const header = scopeElement(id)?.querySelector(":scope > .scope-header");
+    if (!scope || !header) continue;
+    if (scope.title !== null) header.querySelector(".title").textContent = scope.title;
+    const status = header.querySelector(".status");
+    status.textContent = scope.status;
+    status.className = "status " + scope.status;
+    if (scope.elapsedMs !== undefined) {
+      const elapsed = header.querySelector(".elapsed");
+      delete elapsed.dataset.runningSince;
+      elapsed.textContent = duration(scope.elapsedMs);
+    }
+  }
+  $("#tree-info").textContent = `${state.tree.recordCount} records`;
+  applyLevel();
+}
+
+function scopeElement(id) {
+  return document.querySelector(`#tree .scope[data-scope="${CSS.escape(id)}"]`);
+}
+
+// Takes a live record into the tree the page holds: where it went ({scope, item, isNew}), or null when its scope hangs
+// below one the page does not know.
 function addToTree(r) {
-  if (!r.scopeId || state.keys.has(r.key)) return true; // fetched already, or outside any task
+  if (!r.scopeId || state.keys.has(r.key)) return {}; // fetched already, or outside any task
   state.keys.add(r.key);
   r.id = "live-" + (++liveRecords); // the stream's records have no store id; the details panel needs one
   let scope = state.scopes.get(r.scopeId);
+  let isNew = false;
   if (!scope) {
     const parentId = r.scopeId.includes("/") ? r.scopeId.substring(0, r.scopeId.lastIndexOf("/")) : null;
     const parent = parentId && state.scopes.get(parentId);
-    if (!parent) return false;
+    if (!parent) return null;
+    isNew = true;
     scope = { id: r.scopeId, depth: r.depth, title: null, status: "running", imported: parent.services.length > 0 && !parent.services.includes(r.service),
       hasErrors: false, records: 0, services: [], hostnames: [], items: [], start: r.created };
     parent.items.push({ scope });
     state.scopes.set(scope.id, scope);
   }
   const task = r.record.task;
+  let item = null;
   if (task?.event === "enter" || (!task && r.seq === 0)) {
     scope.title = r.message;
     scope.enter = r;
   } else {
-    scope.items.push({ record: r });
+    item = { record: r };
+    scope.items.push(item);
   }
   if (task?.event === "exit") {
     scope.status = task.status;
@@ -508,15 +564,7 @@ function addToTree(r) {
     }
   }
   state.tree.recordCount++;
-  return true;
-}
-
-// Draws the tree the page holds again, keeping what is folded, selected and scrolled.
-function redrawTree() {
-  const pane = $("#tree-pane");
-  const scroll = pane.scrollTop;
-  renderTree();
-  pane.scrollTop = scroll;
+  return { scope, item, isNew };
 }
 
 // A running scope's duration grows while the page looks at it.

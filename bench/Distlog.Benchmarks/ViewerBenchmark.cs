@@ -82,6 +82,7 @@ internal static class ViewerBenchmark
             Console.WriteLine($"idle: {idleFrames} frames in 1 s");
             await page.EvaluateAsync("() => { window.longTasks_ = []; new PerformanceObserver(list => { for (const e of list.getEntries()) window.longTasks_.push(e.duration); }).observe({ type: 'longtask', buffered: false }); }");
             await page.EvaluateAsync("() => { window.frames_ = []; let last = performance.now(); const tick = (t) => { window.frames_.push(t - last); last = t; if (!window.stopFrames_) requestAnimationFrame(tick); }; requestAnimationFrame(tick); }");
+            await page.EvaluateAsync("() => { window.spent_ = {}; for (const name of ['drawLive', 'loadTasks', 'renderTasks', 'loadTree', 'renderTree']) { const f = window[name]; window[name] = function (...args) { const t = performance.now(); const r = f.apply(this, args); const add = () => { window.spent_[name] = (window.spent_[name] ?? 0) + performance.now() - t; }; if (r instanceof Promise) r.finally(add); else add(); return r; }; } }");
             double liveStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
             var pace = Stopwatch.StartNew();
             for (int i = 0; i < 5000; i++)
@@ -96,6 +97,7 @@ internal static class ViewerBenchmark
             await page.Locator(".record", new() { HasText = "live step 4999" }).WaitForAsync(new() { Timeout = 60_000 });
             double[] frames = await page.EvaluateAsync<double[]>("() => { window.stopFrames_ = true; return window.frames_; }");
             double[] longTasks = await page.EvaluateAsync<double[]>("() => window.longTasks_");
+            Console.WriteLine("spent while live (ms): " + await page.EvaluateAsync<string>("() => JSON.stringify(window.spent_)"));
             Console.WriteLine($"long tasks (> 50 ms) while live: {longTasks.Length}, longest {(longTasks.Length == 0 ? 0 : longTasks.Max()):N0} ms");
             Array.Sort(frames);
             double worstFrame = frames.Length == 0 ? 0 : frames[^1];

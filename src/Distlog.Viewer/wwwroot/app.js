@@ -207,8 +207,15 @@ function laneHtml(scope, parent) {
   if (!state.axis || scope.start === undefined) return `<span class="lane"></span>`;
   const left = scope.start - state.axis.start;
   const width = endOf(scope) - scope.start;
-  const ticks = scope.items.filter((item) => item.record).map((item) =>
-    `<i class="tick level-${item.record.level}" style="left:${width > 0 ? (100 * (item.record.created - scope.start) / width).toFixed(2) : 0}%"></i>`).join("");
+  // One tick per record, but at most one per percent of the bar (the worst level there): a scope of thousands
+  // of records draws at most a hundred ticks, not thousands of elements.
+  const slots = new Map();
+  for (const item of scope.items) {
+    if (!item.record) continue;
+    const slot = width > 0 ? Math.round(100 * (item.record.created - scope.start) / width) : 0;
+    slots.set(slot, Math.max(slots.get(slot) ?? 0, item.record.level));
+  }
+  const ticks = [...slots].map(([slot, level]) => `<i class="tick level-${level}" style="left:${slot}%"></i>`).join("");
   let wait = "";
   if (scope.imported && parent?.start !== undefined && scope.start > parent.start) {
     const waited = scope.start - parent.start;

@@ -33,12 +33,12 @@ internal static class MongoQuery
             var range = new BsonDocument();
             if (query.From is { } f)
             {
-                range.Add("$gte", f.ToUnixTimeMilliseconds() / 1000.0);
+                range.Add("$gte", RecordQuery.UnixSeconds(f));
             }
 
             if (query.To is { } t)
             {
-                range.Add("$lt", t.ToUnixTimeMilliseconds() / 1000.0);
+                range.Add("$lt", RecordQuery.UnixSeconds(t));
             }
 
             and.Add(new BsonDocument("created", range));

@@ -79,18 +79,22 @@ public sealed record RecordQuery
         ? MatchesSummary(system, summary) && !Not.Any(n => n.Matches(system, summary))
         : throw new InvalidOperationException("a text condition needs the record's message: match the record, not its summary");
 
+    /// <summary>A time as a record's <c>created</c> says it: seconds since the Unix epoch, to the tick (a millisecond is
+    /// too coarse: a page of a list asks for what came before a record's own time).</summary>
+    public static double UnixSeconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / (double)TimeSpan.TicksPerSecond;
+
     /// <summary>Whether a condition reads the message (words, phrases, here or in <see cref="Not"/>).</summary>
     public bool NeedsMessage => Text is not null || Phrases.Count > 0 || Not.Any(n => n.NeedsMessage);
 
     private bool MatchesSummary(char system, in RecordSummary record)
     {
         double created = record.Created;
-        if (From is { } from && created < from.ToUnixTimeMilliseconds() / 1000.0)
+        if (From is { } from && created < UnixSeconds(from))
         {
             return false;
         }
 
-        if (To is { } to && created >= to.ToUnixTimeMilliseconds() / 1000.0)
+        if (To is { } to && created >= UnixSeconds(to))
         {
             return false;
         }

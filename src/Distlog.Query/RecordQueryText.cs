@@ -6,7 +6,7 @@ namespace Distlog.Query;
 /// <summary>
 /// Reads a <see cref="RecordQuery"/> from text, as people and scripts give it: the viewer's API parameters and the
 /// <c>distlog</c> command's options. Names: <c>from</c>, <c>to</c> (a time, or an age such as <c>15m</c>, <c>2h</c>,
-/// <c>1d</c>), <c>level</c>, <c>maxLevel</c> (a level name or number), <c>logger</c>, <c>system</c> (P, S, T),
+/// <c>1d</c>, or seconds since the Unix epoch as a record's <c>created</c>), <c>level</c>, <c>maxLevel</c> (a level name or number), <c>logger</c>, <c>system</c> (P, S, T),
 /// <c>host</c>, <c>service</c>, <c>text</c>, <c>task</c>, and <c>FIELD=VALUE</c> texts for the context.
 /// </summary>
 public static class RecordQueryText
@@ -41,6 +41,12 @@ public static class RecordQueryText
                 // An age older than the calendar (found by fuzzing: 11111111115m) means from the beginning.
                 var now = DateTimeOffset.UtcNow;
                 return age >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - age;
+            }
+
+            // Seconds since the Unix epoch, as a record's created says (what a page of a list asks before).
+            if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds is > 1e8 and < 1e11)
+            {
+                return DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
             }
 
             var style = assumeLocal ? DateTimeStyles.AssumeLocal : DateTimeStyles.AssumeUniversal;

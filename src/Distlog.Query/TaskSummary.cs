@@ -6,7 +6,8 @@ namespace Distlog.Query;
 /// One root task at a glance, as the viewer's task list shows it: what it is (the message of its root scope's enter
 /// record, else its first message), how it ended (<c>succeeded</c>, <c>failed</c> or <c>running</c>, from the root
 /// scope's exit record, and <see cref="SucceededWithErrors"/> for a task that succeeded although something in it
-/// logged an error or failed), when it started, how many records, errors (level ERROR or above), warnings
+/// logged an error or failed), when it started and when its newest record was logged (<c>Last</c>: the next page
+/// of a list asks for tasks before the oldest of these), how many records, errors (level ERROR or above), warnings
 /// (WARNING up to ERROR) and missing records (<c>seq</c> gaps) it has, and the services
 /// (<see cref="TaskScope.ServiceOf"/>) and hosts it ran on (sorted). Records are counted once per key.
 /// </summary>
@@ -15,6 +16,7 @@ public sealed record TaskSummary(
     string? Title,
     string Status,
     double Started,
+    double Last,
     double? ElapsedMs,
     long Records,
     long Errors,
@@ -43,6 +45,7 @@ public sealed record TaskSummary(
             root.Enter?.Record.Message ?? all.OrderBy(r => r.Record.Created).Select(r => r.Record.Message).FirstOrDefault(),
             StatusOf(root.Status, errors),
             all.Count == 0 ? 0 : all.Min(r => r.Record.Created),
+            all.Count == 0 ? 0 : all.Max(r => r.Record.Created),
             root.ElapsedMs,
             tree.RecordCount,
             errors,

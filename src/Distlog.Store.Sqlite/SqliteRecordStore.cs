@@ -183,7 +183,7 @@ public sealed class SqliteRecordStore : IRecordStore
                     }
                 }
 
-                summaries.Add(new TaskSummary(root, title ?? t.First, TaskSummary.StatusOf(status, t.Errors), t.Started, elapsed, t.Records, t.Errors, t.Warnings, t.Gaps, Names(t.Services), Names(t.Hosts)));
+                summaries.Add(new TaskSummary(root, title ?? t.First, TaskSummary.StatusOf(status, t.Errors), t.Started, t.Last, elapsed, t.Records, t.Errors, t.Warnings, t.Gaps, Names(t.Services), Names(t.Hosts)));
             }
         }
 
@@ -238,12 +238,12 @@ public sealed class SqliteRecordStore : IRecordStore
 
         if (query.From is { } from)
         {
-            Add("created >= $from", ("$from", from.ToUnixTimeMilliseconds() / 1000.0));
+            Add("created >= $from", ("$from", RecordQuery.UnixSeconds(from)));
         }
 
         if (query.To is { } to)
         {
-            Add("created < $to", ("$to", to.ToUnixTimeMilliseconds() / 1000.0));
+            Add("created < $to", ("$to", RecordQuery.UnixSeconds(to)));
         }
 
         if (query.MinLevel is { } min)

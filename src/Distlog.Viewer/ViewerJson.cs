@@ -142,6 +142,7 @@ internal static class ViewerJson
         w.WriteString("title", task.Title);
         w.WriteString("status", task.Status);
         w.WriteNumber("started", task.Started);
+        w.WriteNumber("last", task.Last);
         if (task.ElapsedMs is { } ms)
         {
             w.WriteNumber("elapsedMs", ms);

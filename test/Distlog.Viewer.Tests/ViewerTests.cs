@@ -248,6 +248,36 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     }
 
     [Fact]
+    public async Task TheList_PagesToOlderTasks_EachTaskOnce()
+    {
+        using (var provider = new DistlogLoggerProvider(new DistlogOptions { Endpoint = fixture.Daemon.Endpoints[0], ControlEndpoint = "off", ServiceName = "paging", SelfLog = _ => { } }))
+        {
+            var logger = provider.CreateLogger("Paging");
+            long before = fixture.Daemon.Statistics.Plugins[0].Handled;
+            for (int i = 0; i < 130; i++)
+            {
+                using (logger.BeginTask("paged task {N}", null, i))
+                {
+                }
+            }
+
+            fixture.WaitForStored(before + 260);
+        }
+
+        await _page.GotoAsync(fixture.Address);
+        await _page.FillAsync("#query", "service:paging");
+        await _page.PressAsync("#query", "Enter");
+        await Expect(_page.Locator("#tasks tr.task")).ToHaveCountAsync(100);
+        await Expect(Task("paged task 129")).ToBeVisibleAsync();
+        await Expect(Task("paged task 0")).ToHaveCountAsync(0);
+
+        await _page.ClickAsync("#tasks-more");
+        await Expect(_page.Locator("#tasks tr.task")).ToHaveCountAsync(130);
+        await Expect(Task("paged task 0")).ToHaveCountAsync(1);
+        await Expect(_page.Locator("#tasks-more")).ToBeHiddenAsync();
+    }
+
+    [Fact]
     public async Task AQueryTypedInTheBox_FiltersTheList_StaysInTheAddress_AndAWrongOneSaysWhy()
     {
         await _page.GotoAsync(fixture.Address);

@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
-const state = { traceUrl: null, tasks: [], taskSort: { key: "started", descending: true }, root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), records: new Map(), opened: false };
+const state = { traceUrl: null, tasks: [], pages: 1, taskSort: { key: "started", descending: true }, root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), records: new Map(), opened: false };
 
 // A big tree opens with its subtasks folded, and a folded scope's lines are made only when it is unfolded, so the
 // first picture of a tree of ten thousand records comes at once.
@@ -47,9 +47,12 @@ function postJson(url, body) {
 
 // ---- the task list ---------------------------------------------------------------------------------------------
 
+const TASK_PAGE = 100;
+
+// The newest tasks; the live refresh keeps the older pages already shown.
 async function loadTasks() {
   const params = filters();
-  params.set("limit", "100");
+  params.set("limit", String(TASK_PAGE));
   let tasks;
   try {
     ({ tasks } = await getJson("/api/tasks?" + params));
@@ -60,9 +63,32 @@ async function loadTasks() {
     return;
   }
 
-  state.tasks = tasks;
+  const older = state.pages > 1 ? state.tasks.filter((t) => !tasks.some((n) => n.rootId === t.rootId)) : [];
+  state.tasks = tasks.concat(older);
+  if (state.pages <= 1) $("#tasks-more").hidden = tasks.length < TASK_PAGE;
   renderTasks();
 }
+
+// The next page: tasks whose newest matching record is older than every task's newest record listed so far (a
+// microsecond over, in seconds as records say it, so a task at that very time comes again and is taken once).
+$("#tasks-more").addEventListener("click", async () => {
+  const params = filters();
+  params.set("limit", String(TASK_PAGE));
+  const oldest = Math.min(...state.tasks.map((t) => t.last));
+  params.set("to", String(oldest + 1e-6));
+  let tasks;
+  try {
+    ({ tasks } = await getJson("/api/tasks?" + params));
+  } catch (error) {
+    $("#filters-error").textContent = error.message;
+    return;
+  }
+  const known = new Set(state.tasks.map((t) => t.rootId));
+  state.tasks = state.tasks.concat(tasks.filter((t) => !known.has(t.rootId)));
+  state.pages++;
+  $("#tasks-more").hidden = tasks.length < TASK_PAGE;
+  renderTasks();
+});
 
 // The list as last fetched, in the order of the column chosen (newest first until one is clicked).
 function renderTasks() {
@@ -108,6 +134,7 @@ $("#tasks tbody").addEventListener("click", (event) => {
 
 $("#filters").addEventListener("submit", (event) => {
   event.preventDefault();
+  state.pages = 1;
   setAddress();
   loadTasks();
 });

@@ -206,6 +206,12 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
 
         Assert.Equal(bars.OrderBy(b => b.Start).Select(b => b.X), bars.OrderBy(b => b.X).Select(b => b.X));
 
+        // The critical path: the order, the call, the other process's piece (which ended last), its subtask.
+        await _page.ClickAsync("#critical-path");
+        Assert.Equal(scopes.Select(sc => sc.Id), await _page.Locator("#tree .scope.critical").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.scope)"));
+        await _page.ClickAsync("#critical-path");
+        await Expect(_page.Locator("#tree .scope.critical")).ToHaveCountAsync(0);
+
         // The piece another process ran shows the time between the call and its start, and its pid.
         var imported = _page.Locator($".scope[data-scope='{scopes[2].Id}'] > .scope-header");
         await Expect(imported.Locator(".lane .wait")).ToHaveCountAsync(1);

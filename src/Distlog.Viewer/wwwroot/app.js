@@ -345,6 +345,32 @@ function foldWhere(fold) {
 $("#expand-all").addEventListener("click", () => foldWhere(() => false));
 $("#collapse-all").addEventListener("click", () => foldWhere((scope) => scope.depth > 0));
 $("#errors-only").addEventListener("click", () => foldWhere((scope) => !scope.hasErrors && scope.depth > 0));
+
+// The critical path: from the root, the subtask that ended last, and within it the same, down to a scope whose own
+// work ended it; what is on it is what the task's end waited for. The button marks it, or clears the marks.
+function criticalPath(root) {
+  const path = [root];
+  for (let scope = root; ;) {
+    const children = scope.items.filter((item) => item.scope && item.scope.start !== undefined).map((item) => item.scope);
+    if (children.length === 0) return path;
+    const last = children.reduce((a, b) => (endOf(b) > endOf(a) ? b : a));
+    path.push(last);
+    scope = last;
+  }
+}
+
+$("#critical-path").addEventListener("click", () => {
+  const marked = document.querySelectorAll("#tree .scope.critical");
+  if (marked.length > 0) {
+    marked.forEach((el) => el.classList.remove("critical"));
+    return;
+  }
+  for (const scope of criticalPath(state.tree.root)) {
+    const element = scopeElement(scope.id);
+    if (element?.classList.contains("collapsed")) unfold(element);
+    element?.classList.add("critical");
+  }
+});
 $("#tree-level").addEventListener("change", (event) => {
   state.minLevel = Number(event.target.value);
   applyLevel();

@@ -19,6 +19,19 @@ public static class RecordStoreExtensions
         return records.Count == 0 ? null : TaskTree.Build(root, records, truncated);
     }
 
+    /// <summary>One scope and everything below it, as a tree (the scopes above it are there, without their records);
+    /// null when the store has no record of it.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="scopeId">The scope's id (<c>id/1</c>).</param>
+    /// <param name="limit">At most this many records (the tree says when it was truncated).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<TaskTree?> GetScopeTreeAsync(this IRecordStore store, string scopeId, int limit = DefaultTreeLimit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var (records, truncated) = await store.ReadScopeAsync(scopeId, Math.Max(1, limit), cancellationToken).ConfigureAwait(false);
+        return records.Count == 0 ? null : TaskTree.Build(TaskIds.RootOf(scopeId), records, truncated);
+    }
+
     /// <summary><see cref="IRecordStore.ListTasksAsync"/> for any store: the newest matching records name the tasks
     /// (a few pages of them at most, so a list answers fast), then each task's tree (up to 10,000 records) is read and
     /// summarised.</summary>

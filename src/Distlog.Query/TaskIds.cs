@@ -19,4 +19,11 @@ public static class TaskIds
         int slash = text.IndexOf('/', StringComparison.Ordinal);
         return slash < 0 ? text : text[..slash];
     }
+
+    /// <summary>Whether the scope <paramref name="id"/> is <paramref name="scopeId"/> or hangs below it.</summary>
+    public static bool IsInScope(string? id, string scopeId)
+    {
+        ArgumentNullException.ThrowIfNull(scopeId);
+        return id is not null && id.StartsWith(scopeId, StringComparison.Ordinal) && (id.Length == scopeId.Length || id[scopeId.Length] == '/');
+    }
 }

@@ -51,10 +51,10 @@ public sealed class TaskScope
         : (exit.Record.Created - RecordList[0].Record.Created) * 1000;
 
     /// <summary>The hosts whose records are in this scope.</summary>
-    public IReadOnlyList<string> Hostnames => RecordList.Select(r => r.Record.Hostname).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+    public IReadOnlyList<string> Hostnames => RecordList.Select(r => r.Outline.Hostname).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>The services whose records are in this scope (see <see cref="ServiceOf"/>).</summary>
-    public IReadOnlyList<string> Services => RecordList.Select(r => ServiceOf(r.Record)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+    public IReadOnlyList<string> Services => RecordList.Select(ServiceOfStored).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>What a record's process is called where a tree shows it: its <c>service</c>, else (the original Python
     /// client sends none) its module, the script's name, else its process name.</summary>
@@ -63,6 +63,10 @@ public sealed class TaskScope
         ArgumentNullException.ThrowIfNull(record);
         return record.Service ?? record.Module ?? record.ProcessName;
     }
+
+    /// <summary><see cref="ServiceOf(LogRecord)"/> from the outline, decoding the record only when the store could
+    /// not tell.</summary>
+    internal static string? ServiceOfStored(StoredRecord stored) => stored.Outline.Service ?? ServiceOf(stored.Record);
 
     /// <summary>
     /// What happened in the scope, in order: its records but the one that opened it (which titles the scope), its
@@ -84,12 +88,12 @@ public sealed class TaskScope
                     continue;
                 }
 
-                if (record.Record.Context?.ParsedKey is { } key && gaps.TryGetValue(key.Seq, out var gap))
+                if (record.Outline.Key is { } key && gaps.TryGetValue(key.Seq, out var gap))
                 {
-                    items.Add((record.Record.Created, 0, index++, new TaskScopeItem(null, null, gap)));
+                    items.Add((record.Outline.Created, 0, index++, new TaskScopeItem(null, null, gap)));
                 }
 
-                items.Add((record.Record.Created, 0, index++, new TaskScopeItem(record, null, null)));
+                items.Add((record.Outline.Created, 0, index++, new TaskScopeItem(record, null, null)));
             }
 
             foreach (var child in ChildList)
@@ -109,7 +113,7 @@ public sealed class TaskScope
             double first = double.PositiveInfinity;
             foreach (var record in RecordList)
             {
-                first = Math.Min(first, record.Record.Created);
+                first = Math.Min(first, record.Outline.Created);
             }
 
             foreach (var child in ChildList)
@@ -129,7 +133,7 @@ public sealed class TaskScope
 
     /// <summary>Whether the scope or any scope below it holds a record at <see cref="Protocol.Levels.Error"/> or above,
     /// or failed.</summary>
-    public bool HasErrors => Status == TaskBoundary.Failed || RecordList.Any(r => r.Record.LevelNo >= Levels.Error) || ChildList.Any(c => c.HasErrors);
+    public bool HasErrors => Status == TaskBoundary.Failed || RecordList.Any(r => r.Outline.Level >= Levels.Error) || ChildList.Any(c => c.HasErrors);
 
     /// <summary>Whether the scope's process differs from its parent's: the piece was imported from elsewhere.</summary>
     public bool IsImported { get; internal set; }
@@ -137,8 +141,8 @@ public sealed class TaskScope
     /// <summary>Whether the parent scope logged a record after this scope's last one (set by the tree).</summary>
     internal bool ParentLoggedAfter { get; set; }
 
-    /// <summary>The time of the latest record in the scope or below it.</summary>
-    internal double LastTime => Math.Max(RecordList.Count == 0 ? double.NegativeInfinity : RecordList.Max(r => r.Record.Created), ChildList.Count == 0 ? double.NegativeInfinity : ChildList.Max(c => c.LastTime));
+    /// <summary>The time of the latest record in the scope or below it (minus infinity when none arrived).</summary>
+    public double LastTime => Math.Max(RecordList.Count == 0 ? double.NegativeInfinity : RecordList.Max(r => r.Outline.Created), ChildList.Count == 0 ? double.NegativeInfinity : ChildList.Max(c => c.LastTime));
 
     /// <summary>A record opens its scope: it says so, or it is record 0 of a client that marks no boundaries.</summary>
     internal static bool IsEnter(LogRecord record) =>

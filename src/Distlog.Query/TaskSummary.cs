@@ -39,20 +39,20 @@ public sealed record TaskSummary(
         ArgumentNullException.ThrowIfNull(tree);
         var root = tree.Root;
         var all = tree.Scopes.SelectMany(s => s.Records).ToList();
-        long errors = all.Count(r => r.Record.LevelNo >= Levels.Error);
+        long errors = all.Count(r => r.Outline.Level >= Levels.Error);
         return new TaskSummary(
             tree.RootId,
-            root.Enter?.Record.Message ?? all.OrderBy(r => r.Record.Created).Select(r => r.Record.Message).FirstOrDefault(),
+            root.Enter?.Record.Message ?? all.OrderBy(r => r.Outline.Created).Select(r => r.Record.Message).FirstOrDefault(),
             StatusOf(root.Status, errors),
-            all.Count == 0 ? 0 : all.Min(r => r.Record.Created),
-            all.Count == 0 ? 0 : all.Max(r => r.Record.Created),
+            all.Count == 0 ? 0 : all.Min(r => r.Outline.Created),
+            all.Count == 0 ? 0 : all.Max(r => r.Outline.Created),
             root.ElapsedMs,
             tree.RecordCount,
             errors,
-            all.Count(r => r.Record.LevelNo is >= Levels.Warning and < Levels.Error),
+            all.Count(r => r.Outline.Level is >= Levels.Warning and < Levels.Error),
             tree.Gaps.Sum(g => g.Gap.Missing),
-            Sorted(all.Select(r => TaskScope.ServiceOf(r.Record))),
-            Sorted(all.Select(r => r.Record.Hostname)));
+            Sorted(all.Select(TaskScope.ServiceOfStored)),
+            Sorted(all.Select(r => r.Outline.Hostname)));
     }
 
     private static List<string> Sorted(IEnumerable<string?> names) =>

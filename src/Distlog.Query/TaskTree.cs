@@ -60,20 +60,54 @@ public sealed class TaskTree
         ArgumentException.ThrowIfNullOrEmpty(rootId);
         ArgumentNullException.ThrowIfNull(records);
         var scopes = new Dictionary<string, TaskScope>(StringComparer.Ordinal);
-        var seqs = new Dictionary<StoredRecord, long>(ReferenceEqualityComparer.Instance);
-        var keys = new HashSet<TaskKey>();
-        int count = 0;
+        TaskScope? last = null; // stores read a task scope by scope: the next record is most often in the same one
         foreach (var stored in records)
         {
-            // Stores deliver at least once; a key seen before is the same record written again.
-            if (stored.Record.Context?.ParsedKey is not { } key || key.RootId != rootId || !keys.Add(key))
+            if (stored.Outline.Key is not { } key)
             {
                 continue;
             }
 
-            ScopeOf(scopes, key.ScopeId).RecordList.Add(stored);
-            seqs[stored] = key.Seq;
-            count++;
+            if (last is not null && last.Id == key.ScopeId)
+            {
+                last.RecordList.Add(stored);
+                continue;
+            }
+
+            if (!TaskIds.IsInScope(key.ScopeId, rootId))
+            {
+                continue;
+            }
+
+            var scope = ScopeOf(scopes, key.ScopeId);
+            scope.RecordList.Add(stored);
+            last = scope;
+        }
+
+        // Stores deliver at least once; a key seen before is the same record written again: once in seq order, the
+        // repeats are neighbours.
+        int count = 0;
+        foreach (var scope in scopes.Values)
+        {
+            var list = scope.RecordList;
+            if (!InSeqOrder(list))
+            {
+                var sorted = list.OrderBy(r => r.Outline.Key!.Value.Seq).ToList(); // stable: the first copy stays first
+                list.Clear();
+                list.AddRange(sorted);
+            }
+
+            int kept = 0;
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (kept == 0 || list[i].Outline.Key!.Value.Seq != list[kept - 1].Outline.Key!.Value.Seq)
+                {
+                    list[kept++] = list[i];
+                }
+            }
+
+            list.RemoveRange(kept, list.Count - kept);
+            count += kept;
         }
 
         var root = ScopeOf(scopes, rootId);
@@ -92,12 +126,11 @@ public sealed class TaskTree
 
         foreach (var scope in scopes.Values)
         {
-            scope.RecordList.Sort((a, b) => seqs[a].CompareTo(seqs[b]));
             scope.ChildList.Sort(CompareChildren);
             long previous = -1;
             foreach (var stored in scope.RecordList)
             {
-                long seq = seqs[stored];
+                long seq = stored.Outline.Key!.Value.Seq;
                 if (seq > previous + 1)
                 {
                     scope.GapList.Add(new SeqGap(previous, seq));
@@ -112,11 +145,24 @@ public sealed class TaskTree
             if (scope.ParentId is { } parentId && scopes.TryGetValue(parentId, out var parent))
             {
                 scope.IsImported = ProcessOf(scope) is { } mine && ProcessOf(parent) is { } theirs && mine != theirs;
-                scope.ParentLoggedAfter = scope.RecordList.Count > 0 && parent.RecordList.Any(r => r.Record.Created > scope.RecordList[^1].Record.Created);
+                scope.ParentLoggedAfter = scope.RecordList.Count > 0 && parent.RecordList.Any(r => r.Outline.Created > scope.RecordList[^1].Outline.Created);
             }
         }
 
         return new TaskTree(rootId, root, count, truncated);
+    }
+
+    private static bool InSeqOrder(List<StoredRecord> list)
+    {
+        for (int i = 1; i < list.Count; i++)
+        {
+            if (list[i].Outline.Key!.Value.Seq < list[i - 1].Outline.Key!.Value.Seq)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static TaskScope ScopeOf(Dictionary<string, TaskScope> scopes, string id)
@@ -131,7 +177,7 @@ public sealed class TaskTree
     }
 
     private static (string?, long?)? ProcessOf(TaskScope scope) =>
-        scope.RecordList.Count == 0 ? null : (scope.RecordList[0].Record.Hostname, scope.RecordList[0].Record.Process);
+        scope.RecordList.Count == 0 ? null : (scope.RecordList[0].Outline.Hostname, scope.RecordList[0].Record.Process);
 
     /// <summary>Children by their last id segment, numerically when both are numbers (so 2 comes before 10).</summary>
     private static int CompareChildren(TaskScope a, TaskScope b)

@@ -147,6 +147,68 @@ public abstract class StoreContract
     }
 
     [SkippableFact]
+    public async Task AScopeRead_HoldsThatScopeAndWhatIsBelowIt_AndNothingBesideIt()
+    {
+        var (plugin, store) = await CreateAsync();
+        await using var _ = plugin;
+        string root = Guid.NewGuid().ToString();
+        // Scopes whose ids sort next to root/1: its subtask root/1/1, and the siblings root/10 and root/2.
+        string[] scopes = [root, $"{root}/1", $"{root}/1/1", $"{root}/10", $"{root}/2"];
+        await Corpus.WriteAsync(plugin, scopes.SelectMany(scope => Enumerable.Range(0, 3).Select(seq => Received(scope, seq, $"{scope} #{seq}"))));
+        await plugin.FlushAsync(CancellationToken.None);
+
+        var (records, truncated) = await store.ReadScopeAsync($"{root}/1", 100);
+        Assert.False(truncated);
+        Assert.Equal(
+            [$"{root}/1 #0", $"{root}/1 #1", $"{root}/1 #2", $"{root}/1/1 #0", $"{root}/1/1 #1", $"{root}/1/1 #2"],
+            records.Select(r => r.Record.Message).Order(StringComparer.Ordinal));
+        var (some, more) = await store.ReadScopeAsync($"{root}/1", 4);
+        Assert.Equal((4, true), (some.Count, more));
+
+        var tree = await store.GetScopeTreeAsync($"{root}/1");
+        var scope = Assert.Single(tree!.Scopes, s => s.Id == $"{root}/1");
+        Assert.Equal(($"{root}/1 #0", 6), (scope.Enter?.Record.Message, scope.TotalRecords));
+        Assert.Equal([$"{root}/1/1"], scope.Children.Select(c => c.Id));
+        Assert.Null(await store.GetScopeTreeAsync($"{root}/3"));
+    }
+
+    [SkippableFact]
+    public async Task EveryRecordOfATree_HasTheOutlineOfItsOwnBody_AndABigTreeReadWholeHasEveryBody()
+    {
+        var (corpus, store, plugin) = await LoadAsync();
+        await using var _ = plugin;
+        string root = Guid.NewGuid().ToString();
+        // Twelve scopes of five records: more than a store may fetch scope by scope.
+        var scopes = new[] { root }.Concat(Enumerable.Range(1, 11).Select(i => $"{root}/{i}")).ToList();
+        await Corpus.WriteAsync(plugin, scopes.SelectMany(scope => Enumerable.Range(0, 5).Select(seq => Received(scope, seq, $"{scope} #{seq}", seq == 3 ? Levels.Error : Levels.Info))), batch: 50);
+        await plugin.FlushAsync(CancellationToken.None);
+
+        foreach (string id in (string[])[corpus.RequestRoot, corpus.TutorialRoot, root])
+        {
+            var tree = (await store.GetTaskTreeAsync(id))!;
+            foreach (var stored in tree.Scopes.SelectMany(s => s.Records))
+            {
+                var own = RecordOutline.Of(stored.Record);
+                Assert.Equal(own, stored.Outline with { Service = stored.Outline.Service ?? own.Service });
+            }
+        }
+
+        var big = (await store.GetTaskTreeAsync(root))!;
+        Assert.Equal(60, big.RecordCount);
+        foreach (var scope in big.Scopes)
+        {
+            Assert.Equal(Enumerable.Range(0, 5).Select(seq => $"{scope.Id} #{seq}"), scope.Records.Select(r => r.Record.Message));
+            Assert.True(scope.HasErrors);
+        }
+    }
+
+    private static ReceivedRecord Received(string scope, long seq, string message, int level = Levels.Info) => new('P', new LogRecord
+    {
+        Name = "Contract", Msg = message, Message = message, LevelNo = level, LevelName = Levels.NameOf(level), Created = 1_700_000_000 + seq,
+        Hostname = "contract-host", Service = "contract", Process = 7, Context = new RecordContext(TaskKey.Format(seq, scope), []),
+    }, DateTimeOffset.UtcNow);
+
+    [SkippableFact]
     public async Task TaskTree_ObeysItsLimit_AndSaysItWasTruncated_AndUnknownTasksAreNull()
     {
         var (corpus, store, plugin) = await LoadAsync();

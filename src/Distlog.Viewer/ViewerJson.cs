@@ -61,33 +61,38 @@ internal static class ViewerJson
         w.WriteEndObject();
     }
 
-    public static void WriteTree(Utf8JsonWriter w, TaskTree tree)
+    /// <summary>A tree, or one scope of it (<paramref name="shown"/>); with <paramref name="foldSubtasks"/> the scopes
+    /// below it are sent folded: what their header and bar show, with no items, for the page to ask for when it
+    /// unfolds one.</summary>
+    public static void WriteTree(Utf8JsonWriter w, TaskTree tree, TaskScope shown, bool foldSubtasks)
     {
         w.WriteStartObject();
         w.WriteString("rootId", tree.RootId);
         w.WriteNumber("recordCount", tree.RecordCount);
         w.WriteBoolean("truncated", tree.Truncated);
         w.WritePropertyName("root");
-        WriteScope(w, tree.Root);
+        WriteScope(w, shown, foldSubtasks, folded: false);
         w.WriteEndObject();
     }
 
-    private static void WriteScope(Utf8JsonWriter w, TaskScope scope)
+    private static void WriteScope(Utf8JsonWriter w, TaskScope scope, bool foldSubtasks, bool folded)
     {
         w.WriteStartObject();
         w.WriteString("id", scope.Id);
         w.WriteNumber("depth", scope.Depth);
         w.WriteString("title", scope.Enter?.Record.Message);
         w.WriteString("status", scope.Status);
-        if (scope.ElapsedMs is { } ms)
+        double? elapsedMs = scope.ElapsedMs;
+        if (elapsedMs is { } ms)
         {
             w.WriteNumber("elapsedMs", ms);
         }
 
         w.WriteString("traceId", scope.Enter?.Record.TraceId);
-        if (double.IsFinite(scope.FirstTime))
+        double start = scope.FirstTime;
+        if (double.IsFinite(start))
         {
-            w.WriteNumber("start", scope.FirstTime);
+            w.WriteNumber("start", start);
         }
 
         w.WriteBoolean("imported", scope.IsImported);
@@ -102,6 +107,19 @@ internal static class ViewerJson
         }
 
         w.WriteStartArray("items");
+        if (folded)
+        {
+            w.WriteEndArray();
+            w.WriteBoolean("folded", true);
+            if (double.IsFinite(start))
+            {
+                WriteTicks(w, scope, start, elapsedMs is { } e ? start + (e / 1000) : scope.LastTime);
+            }
+
+            w.WriteEndObject();
+            return;
+        }
+
         foreach (var item in scope.Timeline)
         {
             if (item.Gap is { } gap)
@@ -125,13 +143,44 @@ internal static class ViewerJson
             {
                 w.WriteStartObject();
                 w.WritePropertyName("scope");
-                WriteScope(w, item.Scope!);
+                WriteScope(w, item.Scope!, foldSubtasks, foldSubtasks);
                 w.WriteEndObject();
             }
         }
 
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>A folded scope's lane, which the page cannot work out without its records: its last time (for the
+    /// axis) and a tick per percent of its bar that holds records of its own, with the worst level there (the page's own rule, for the scopes it holds).</summary>
+    private static void WriteTicks(Utf8JsonWriter w, TaskScope scope, double start, double end)
+    {
+        w.WriteNumber("last", Math.Max(end, scope.LastTime));
+        var slots = new SortedDictionary<int, int>();
+        double width = end - start;
+        var enter = scope.Enter;
+        foreach (var record in scope.Records)
+        {
+            if (ReferenceEquals(record, enter))
+            {
+                continue; // it titles the scope; the page draws no tick for it either
+            }
+
+            int slot = width > 0 ? (int)Math.Round(100 * (record.Outline.Created - start) / width, MidpointRounding.AwayFromZero) : 0;
+            slots[slot] = Math.Max(slots.GetValueOrDefault(slot, int.MinValue), record.Outline.Level);
+        }
+
+        w.WriteStartArray("ticks");
+        foreach (var (slot, level) in slots)
+        {
+            w.WriteStartArray();
+            w.WriteNumberValue(slot);
+            w.WriteNumberValue(level);
+            w.WriteEndArray();
+        }
+
+        w.WriteEndArray();
     }
 
     /// <summary>A task list entry: what the list shows of one root task.</summary>

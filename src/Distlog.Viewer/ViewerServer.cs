@@ -17,8 +17,10 @@ namespace Distlog.Viewer;
 /// The web viewer: the page (three embedded files) and the JSON HTTP API it uses, on Kestrel.
 /// <list type="bullet">
 /// <item><c>GET /api/tasks?…filters&amp;limit=50</c> — the newest root tasks that have records matching the filters.</item>
-/// <item><c>GET /api/tree/{keyOrId}?limit=100000</c> — one task's whole tree (at most 100,000 records; every
-/// <c>limit</c> is clamped).</item>
+/// <item><c>GET /api/tree/{keyOrId}?limit=100000[&amp;scope=scopeId][&amp;fold=N]</c> — one task's whole tree (at most
+/// 100,000 records; every <c>limit</c> is clamped), or one scope and what is below it (only that is read); with
+/// <c>fold</c>, when what was read holds more than N records, the subtasks below the scope sent come folded: their
+/// summary, not their records.</item>
 /// <item><c>GET /api/records?…filters&amp;limit=100&amp;cursor=…</c> — a page of records, newest first.</item>
 /// <item><c>GET /api/live[?task=rootId][&amp;q=query][&amp;from=mark]</c> — server-sent events, one record each, as they arrive;
 /// records from the journal carry their place there as the event id, and a page that comes back with
@@ -239,14 +241,26 @@ internal sealed class ViewerServer : IAsyncDisposable
         app.MapGet("/api/tree/{id}", async (string id, HttpContext http) =>
         {
             int limit = Math.Clamp(Int(http.Request.Query["limit"], RecordStoreExtensions.DefaultTreeLimit), 1, RecordStoreExtensions.DefaultTreeLimit);
-            var tree = await store.GetTaskTreeAsync(id, limit, http.RequestAborted).ConfigureAwait(false);
-            if (tree is null)
+            // One scope of the task: only it and what is below it are read.
+            string? scopeId = http.Request.Query["scope"];
+            if (scopeId is not null && TaskIds.RootOf(scopeId) != TaskIds.RootOf(id))
             {
-                await Error(http, StatusCodes.Status404NotFound, $"no records of task '{id}'").ConfigureAwait(false);
+                await Error(http, StatusCodes.Status400BadRequest, $"scope '{scopeId}' is not in task '{id}'").ConfigureAwait(false);
                 return;
             }
 
-            await Json(http, w => ViewerJson.WriteTree(w, tree)).ConfigureAwait(false);
+            var tree = scopeId is null
+                ? await store.GetTaskTreeAsync(id, limit, http.RequestAborted).ConfigureAwait(false)
+                : await store.GetScopeTreeAsync(scopeId, limit, http.RequestAborted).ConfigureAwait(false);
+            var shown = scopeId is null ? tree?.Root : tree?.Scopes.FirstOrDefault(s => s.Id == scopeId);
+            if (tree is null || shown is null)
+            {
+                await Error(http, StatusCodes.Status404NotFound, scopeId is null ? $"no records of task '{id}'" : $"no records of scope '{scopeId}'").ConfigureAwait(false);
+                return;
+            }
+
+            bool fold = tree.RecordCount > Int(http.Request.Query["fold"], int.MaxValue);
+            await Json(http, w => ViewerJson.WriteTree(w, tree, shown, fold)).ConfigureAwait(false);
         });
 
         app.MapGet("/api/tasks", async (HttpContext http) =>

@@ -448,40 +448,73 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     }
 
     [Fact]
-    public async Task BigTree_OpensFolded_UnfoldsOnDemand_AndPathToErrorsOpensOnlyTheFailingBranch()
+    public async Task BigTree_ComesFolded_EachScopeIsReadWhenUnfolded_LiveRecordsIntoAFoldedScopeCount_AndPathToErrorsOpensOnlyTheFailingBranch()
     {
         using var factory = LoggerFactory.Create(b => b.AddDistlog(fixture.Daemon.Endpoints[0], o => { o.ServiceName = "batch"; TestClient.AtMostOnce(o); }).SetMinimumLevel(LogLevel.Information));
         var logger = factory.CreateLogger("Batch");
         long before = fixture.Daemon.Statistics.Plugins[0].Handled;
-        string root;
-        using (var job = logger.BeginTask("nightly import"))
+        using var job = logger.BeginTask("nightly import");
+        foreach (string part in (string[])["customers", "orders"])
         {
-            root = job.Id;
-            foreach (string part in (string[])["customers", "orders", "invoices"])
+            using var sub = logger.BeginSubtask("import {Part}", null, part);
+            for (int i = 0; i < 700; i++)
             {
-                using var sub = logger.BeginSubtask("import {Part}", null, part);
-                for (int i = 0; i < 700; i++)
-                {
-                    logger.LogInformation("{Part} row {Row}", part, i);
-                }
+                logger.LogInformation("{Part} row {Row}", part, i);
+            }
 
-                if (part == "orders")
-                {
-                    logger.LogError("order 17 is broken");
-                }
+            if (part == "orders")
+            {
+                logger.LogError("order 17 is broken");
             }
         }
 
-        fixture.WaitForStored(before + 2 + (3 * 702) + 1);
-        await _page.GotoAsync($"{fixture.Address}/#task={root}");
+        var invoices = logger.BeginSubtask("import invoices");
+        for (int i = 0; i < 700; i++)
+        {
+            logger.LogInformation("invoices row {Row}", i);
+        }
 
-        // Over 2,000 records: the subtasks open folded, their lines not even made yet.
+        fixture.WaitForStored(before + 1 + 702 + 703 + 701); // enter; customers, orders (with its error), invoices so far
+        var trees = new List<(string Url, IResponse Response)>();
+        _page.Response += (_, response) =>
+        {
+            if (response.Url.Contains("/api/tree/", StringComparison.Ordinal))
+            {
+                lock (trees)
+                {
+                    trees.Add((response.Url, response));
+                }
+            }
+        };
+        await _page.GotoAsync($"{fixture.Address}/#task={job.Id}");
+
+        // Over 2,000 records: the subtasks come folded, as their summary: none of their records is in the answer.
         await Expect(Scope("import orders")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("collapsed"));
-        await Expect(Record("orders row 5 ")).ToHaveCountAsync(0);
+        await Expect(Scope("import invoices").Locator("> .scope-header .status")).ToHaveTextAsync("running");
+        await Expect(Scope("import orders").Locator("> .scope-header .lane .ticks path.errors")).ToHaveAttributeAsync("d", new System.Text.RegularExpressions.Regex("^M\\d+ 0V1$"));
+        await Expect(Scope("import customers").Locator("> .scope-header .lane .ticks path.errors")).ToHaveAttributeAsync("d", "");
+        var (firstUrl, first) = Assert.Single(trees);
+        Assert.Contains("fold=2000", firstUrl, StringComparison.Ordinal);
+        string firstAnswer = await first.TextAsync();
+        Assert.DoesNotContain("customers row 5", firstAnswer, StringComparison.Ordinal);
+        Assert.Contains("\"folded\":true", firstAnswer, StringComparison.Ordinal);
 
+        // Unfolding one asks for that scope alone.
         await Scope("import customers").Locator("> .scope-header").ClickAsync();
         await Expect(Record("customers row 699")).ToBeAttachedAsync();
         await Expect(Record("customers row 0")).ToBeVisibleAsync();
+        Assert.Equal(2, trees.Count);
+        Assert.Contains("scope=" + Uri.EscapeDataString(job.Id + "/1"), trees[1].Url, StringComparison.Ordinal);
+        Assert.DoesNotContain("orders row", await trees[1].Response.TextAsync(), StringComparison.Ordinal);
+
+        // A live record below a folded scope changes its header; unfolded, the scope shows it once.
+        logger.LogInformation("invoices row late");
+        invoices.Dispose();
+        await Expect(Scope("import invoices").Locator("> .scope-header .status")).ToHaveTextAsync("succeeded");
+        await Scope("import invoices").Locator("> .scope-header").ClickAsync();
+        await Expect(Record("invoices row 699")).ToBeAttachedAsync();
+        await Expect(Record("invoices row late")).ToHaveCountAsync(1);
+        Assert.Equal(3, trees.Count);
 
         await _page.ClickAsync("#errors-only");
         await Expect(Record("order 17 is broken")).ToBeVisibleAsync();

@@ -4,19 +4,25 @@
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
-const state = { traceUrl: null, tasks: [], pages: 1, taskSort: { key: "started", descending: true }, root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), records: new Map(), opened: false };
+const state = { traceUrl: null, tasks: [], pages: 1, taskSort: { key: "started", descending: true }, root: null, tree: null, collapsed: new Set(), selected: null, minLevel: 0, fresh: new Set(), scopes: new Map(), records: new Map() };
 
-// A big tree opens with its subtasks folded, and a folded scope's lines are made only when it is unfolded, so the
-// first picture of a tree of ten thousand records comes at once.
+// A big tree comes with its subtasks folded: the API sends a folded scope's summary (its header and bar), not its
+// records, and the page asks for one scope's records when it is unfolded. So a tree of 100,000 records opens at once,
+// and unfolding costs what it shows, not what the tree holds.
 const FOLD_ABOVE = 2000;
 
 function esc(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
 
+// One formatter for every time shown: toLocaleTimeString makes a new one each call, and was an eighth of the page's
+// work while 1,000 records a second arrived.
+const clock = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+const stamp = new Intl.DateTimeFormat([], { dateStyle: "short", timeStyle: "medium", hour12: false });
+
 function time(created) {
   const d = new Date(created * 1000);
-  return d.toLocaleTimeString([], { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0");
+  return clock.format(d) + "." + String(d.getMilliseconds()).padStart(3, "0");
 }
 
 function duration(ms) {
@@ -110,7 +116,7 @@ function renderTasks() {
       <td class="problems">${problems}</td>
       <td class="task-title" title="${esc(t.title)}">${esc(t.title)}</td>
       <td title="${esc(duration(t.elapsedMs))}">${esc(duration(t.elapsedMs))}${t.elapsedMs !== undefined ? `<div class="duration-bar" style="width:${Math.max(2, 100 * t.elapsedMs / longest).toFixed(1)}%"></div>` : ""}</td>
-      <td title="${esc(started.toLocaleString([], { hour12: false }))}">${esc(started.toLocaleTimeString([], { hour12: false }))}</td>
+      <td title="${esc(stamp.format(started))}">${esc(clock.format(started))}</td>
       <td title="${esc(t.services.join(", "))}">${esc(t.services.join(", "))}</td>
     </tr>`;
   }).join("");
@@ -155,7 +161,6 @@ async function openTask(root) {
     state.collapsed.clear();
     state.selected = null;
     state.fresh.clear();
-    state.opened = false;
   }
   state.root = root;
   setAddress();
@@ -164,10 +169,19 @@ async function openTask(root) {
   await loadTree();
 }
 
+// The viewer's settings (where trace ids link to), asked for once, beside the first tree.
+const configured = getJson("/api/config").then((config) => { state.traceUrl = config.traceUrl; }, () => {
+  // An older distlogd: trace ids are shown, not linked.
+});
+
+function treeUrl(root, params) {
+  return "/api/tree/" + encodeURIComponent(root) + "?" + new URLSearchParams(params);
+}
+
 async function loadTree() {
   if (!state.root) return;
   try {
-    state.tree = await getJson("/api/tree/" + encodeURIComponent(state.root));
+    [state.tree] = await Promise.all([getJson(treeUrl(state.root, { fold: FOLD_ABOVE })), configured]);
   } catch (error) {
     $("#tree").innerHTML = `<p class="empty">${esc(error.message)}</p>`;
     return;
@@ -180,20 +194,40 @@ function walk(scope, visit) {
   for (const item of scope.items) if (item.scope) walk(item.scope, visit);
 }
 
-function renderTree() {
-  const tree = state.tree;
-  if (!state.opened) {
-    state.opened = true;
-    if (tree.recordCount > FOLD_ABOVE) walk(tree.root, (scope) => { if (scope.depth > 0) state.collapsed.add(scope.id); });
-  }
-  state.scopes.clear();
-  state.records.clear();
-  walk(tree.root, (scope) => state.scopes.set(scope.id, scope));
-  state.keys = new Set();
-  walk(tree.root, (scope) => {
+// Takes scopes the API sent into what the page holds: a folded one is drawn folded until its records are asked for.
+function hold(top) {
+  walk(top, (scope) => {
+    state.scopes.set(scope.id, scope);
+    if (scope.folded) state.collapsed.add(scope.id);
     if (scope.enter) state.keys.add(scope.enter.key);
     for (const item of scope.items) if (item.record) state.keys.add(item.record.key);
   });
+}
+
+// A folded scope's records and subtasks (its subtasks folded in turn), asked for when it is unfolded; what came live
+// for it meanwhile is then taken in too, once.
+async function loadScope(scope) {
+  const answer = await getJson(treeUrl(state.root, { scope: scope.id, fold: FOLD_ABOVE }));
+  if (!scope.folded) return;
+  const pending = scope.pending ?? [];
+  delete scope.folded;
+  delete scope.pending;
+  scope.items = answer.root.items;
+  for (const item of scope.items) {
+    if (item.record) state.keys.add(item.record.key);
+    if (item.scope) hold(item.scope);
+  }
+  const count = state.tree.recordCount; // counted when they came
+  for (const r of pending) addToTree(r);
+  state.tree.recordCount = count;
+}
+
+function renderTree() {
+  const tree = state.tree;
+  state.scopes.clear();
+  state.records.clear();
+  state.keys = new Set();
+  hold(tree.root);
   state.axis = axisOf(tree.root);
   $("#tree-toolbar").hidden = false;
   $("#tree-info").textContent = `${tree.recordCount} records` + (tree.truncated ? " (truncated)" : "");
@@ -210,7 +244,7 @@ function axisOf(root) {
   walk(root, (scope) => {
     if (scope.start === undefined) return;
     start = Math.min(start, scope.start);
-    end = Math.max(end, scope.start + (scope.elapsedMs ?? 0) / 1000);
+    end = Math.max(end, scope.start + (scope.elapsedMs ?? 0) / 1000, scope.last ?? -Infinity);
     for (const item of scope.items) if (item.record) end = Math.max(end, item.record.created);
   });
   return Number.isFinite(start) ? { start, span: Math.max(end - start, 1e-6) } : null;
@@ -219,6 +253,7 @@ function axisOf(root) {
 // A scope's end: its start plus its duration; a running one runs until its last record (or subtask) so far.
 function endOf(scope) {
   if (scope.elapsedMs !== undefined) return scope.start + scope.elapsedMs / 1000;
+  if (scope.folded) return scope.last ?? scope.start;
   let end = scope.start;
   walk(scope, (s) => { for (const item of s.items) if (item.record) end = Math.max(end, item.record.created); });
   return end;
@@ -236,13 +271,18 @@ function laneHtml(scope, parent) {
   const width = endOf(scope) - scope.start;
   // One tick per record, but at most one per percent of the bar (the worst level there): a scope of thousands
   // of records draws at most a hundred ticks, not thousands of elements.
-  const slots = new Map();
+  // (A folded scope's ticks come from the API, by the same rule.)
+  const slots = new Map(scope.ticks ?? []);
   for (const item of scope.items) {
     if (!item.record) continue;
     const slot = width > 0 ? Math.round(100 * (item.record.created - scope.start) / width) : 0;
     slots.set(slot, Math.max(slots.get(slot) ?? 0, item.record.level));
   }
-  const ticks = [...slots].map(([slot, level]) => `<i class="tick level-${level}" style="left:${slot}%"></i>`).join("");
+  // Drawn as one SVG of two paths (errors apart), not an element a tick: a hundred lanes of a hundred ticks were
+  // ten thousand boxes to paint again whenever the tree changed.
+  const path = (keep) => [...slots].filter(([, level]) => keep(level)).map(([slot]) => `M${slot} 0V1`).join("");
+  const ticks = slots.size === 0 ? "" : `<svg class="ticks" viewBox="0 0 100 1" preserveAspectRatio="none">` +
+    `<path d="${path((level) => level < 40)}"/><path class="errors" d="${path((level) => level >= 40)}"/></svg>`;
   let wait = "";
   if (scope.imported && parent?.start !== undefined && scope.start > parent.start) {
     const waited = scope.start - parent.start;
@@ -293,13 +333,25 @@ function itemsHtml(scope) {
   }).join("");
 }
 
-function unfold(element) {
+async function unfold(element) {
+  const scope = state.scopes.get(element.dataset.scope);
+  if (scope?.folded) {
+    element.classList.add("loading");
+    try {
+      await loadScope(scope);
+    } catch (error) {
+      $("#tree-info").textContent = `could not read ${scope.id}: ${error.message}`;
+      return;
+    } finally {
+      element.classList.remove("loading");
+    }
+  }
   element.classList.remove("collapsed");
   state.collapsed.delete(element.dataset.scope);
   const body = element.querySelector(":scope > .scope-body");
   if (body.dataset.lazy) {
     delete body.dataset.lazy;
-    body.innerHTML = itemsHtml(state.scopes.get(element.dataset.scope));
+    body.innerHTML = itemsHtml(scope);
     applyLevel();
   }
 }
@@ -335,8 +387,15 @@ $("#tree").addEventListener("click", (event) => {
   if (record) showDetails(record.dataset.record, record);
 });
 
-// Folds every scope the rule says to (from the tree's data, so folded-away scopes count too), then draws again.
-function foldWhere(fold) {
+// Folds every scope the rule says to (from the tree's data, so folded-away scopes count too), then draws again. When
+// the rule opens a scope whose records the page does not hold, the whole tree is read first.
+async function foldWhere(fold) {
+  let folded = false;
+  walk(state.tree.root, (scope) => { folded ||= scope.folded && !fold(scope); });
+  if (folded) {
+    $("#tree-info").textContent = "reading the whole tree…";
+    state.tree = await getJson(treeUrl(state.root, {}));
+  }
   state.collapsed.clear();
   walk(state.tree.root, (scope) => { if (fold(scope)) state.collapsed.add(scope.id); });
   renderTree();
@@ -348,9 +407,10 @@ $("#errors-only").addEventListener("click", () => foldWhere((scope) => !scope.ha
 
 // The critical path: from the root, the subtask that ended last, and within it the same, down to a scope whose own
 // work ended it; what is on it is what the task's end waited for. The button marks it, or clears the marks.
-function criticalPath(root) {
+async function criticalPath(root) {
   const path = [root];
   for (let scope = root; ;) {
+    if (scope.folded) await loadScope(scope);
     const children = scope.items.filter((item) => item.scope && item.scope.start !== undefined).map((item) => item.scope);
     if (children.length === 0) return path;
     const last = children.reduce((a, b) => (endOf(b) > endOf(a) ? b : a));
@@ -359,15 +419,15 @@ function criticalPath(root) {
   }
 }
 
-$("#critical-path").addEventListener("click", () => {
+$("#critical-path").addEventListener("click", async () => {
   const marked = document.querySelectorAll("#tree .scope.critical");
   if (marked.length > 0) {
     marked.forEach((el) => el.classList.remove("critical"));
     return;
   }
-  for (const scope of criticalPath(state.tree.root)) {
+  for (const scope of await criticalPath(state.tree.root)) {
     const element = scopeElement(scope.id);
-    if (element?.classList.contains("collapsed")) unfold(element);
+    if (element?.classList.contains("collapsed")) await unfold(element);
     element?.classList.add("critical");
   }
 });
@@ -500,14 +560,56 @@ $("#details-close").addEventListener("click", () => {
 let treeTimer = null;
 let listTimer = null;
 
-// The list follows every record (its counts and new tasks, refreshed at most once a second).
+// The list follows every record: a record of a task it shows changes that row in place (drawn at most twice a
+// second); a task it does not show yet, a root record of the original client (whose end only the whole task tells),
+// or a filter the page cannot apply itself makes it fetch the list again, at most once a second.
+let listPending = [];
+let listDraw = null;
+
 function connectLive() {
   const source = new EventSource("/api/live");
   source.onopen = () => $("#live").classList.replace("off", "on");
   source.onerror = () => $("#live").classList.replace("on", "off");
-  source.onmessage = () => {
-    listTimer ??= setTimeout(() => { listTimer = null; loadTasks(); }, 1000);
+  source.onmessage = (event) => {
+    listPending.push(event.data);
+    if (listPending.length === 1) requestAnimationFrame(takeIntoList);
   };
+}
+
+function takeIntoList() {
+  const batch = listPending;
+  listPending = [];
+  let refetch = [...filters().keys()].some((name) => name !== "from");
+  let changed = false;
+  for (let i = 0; i < batch.length && !refetch; i++) {
+    const placed = addToList(JSON.parse(batch[i]));
+    refetch = placed === null;
+    changed ||= placed;
+  }
+  if (refetch) listTimer ??= setTimeout(() => { listTimer = null; loadTasks(); }, 1000);
+  else if (changed) listDraw ??= setTimeout(() => { listDraw = null; renderTasks(); }, 500);
+}
+
+// A live record into the row of its task (as TaskSummary counts): true when it changed a row, null when the list
+// must be read again.
+function addToList(r) {
+  if (!r.rootId) return false;
+  const task = state.tasks.find((t) => t.rootId === r.rootId);
+  const boundary = r.record.task;
+  if (!task || (r.scopeId === r.rootId && !boundary)) return null;
+  task.records++;
+  if (r.level >= 40) task.errors++;
+  else if (r.level >= 30) task.warnings++;
+  task.last = Math.max(task.last, r.created);
+  const service = r.service ?? r.record.module ?? r.record.processName;
+  if (service && !task.services.includes(service)) task.services = [...task.services, service].sort();
+  if (r.hostname && !task.hostnames.includes(r.hostname)) task.hostnames = [...task.hostnames, r.hostname].sort();
+  if (r.scopeId === r.rootId && boundary.event === "exit") {
+    task.status = boundary.status;
+    if (boundary.elapsed_ms !== undefined) task.elapsedMs = boundary.elapsed_ms;
+  }
+  if (task.status === "succeeded" && task.errors > 0) task.status = "succeeded with errors";
+  return true;
 }
 
 // The open tree follows its own task's records only, and takes each into the tree it has, in place: nothing the
@@ -587,6 +689,8 @@ function scopeElement(id) {
 // below one the page does not know.
 function addToTree(r) {
   if (!r.scopeId || state.keys.has(r.key)) return {}; // fetched already, or outside any task
+  const folded = foldedAbove(r.scopeId);
+  if (folded) return addToFolded(folded, r);
   state.keys.add(r.key);
   r.id = "live-" + (++liveRecords); // the stream's records have no store id; the details panel needs one
   let scope = state.scopes.get(r.scopeId);
@@ -617,14 +721,40 @@ function addToTree(r) {
   scope.start = Math.min(scope.start ?? r.created, r.created);
   if (r.service && !scope.services.includes(r.service)) scope.services.push(r.service);
   if (r.hostname && !scope.hostnames.includes(r.hostname)) scope.hostnames.push(r.hostname);
-  if (r.level >= 40 || task?.status === "failed") {
-    for (let s = scope; s; s = state.scopes.get(s.id.substring(0, s.id.lastIndexOf("/")))) {
-      s.hasErrors = true;
-      if (!s.id.includes("/")) break;
-    }
-  }
+  if (r.level >= 40 || task?.status === "failed") markErrors(scope);
   state.tree.recordCount++;
   return { scope, item, isNew };
+}
+
+// The folded scope the page holds that a scope id is in (itself or below it), if any.
+function foldedAbove(scopeId) {
+  for (let id = scopeId; ; id = id.substring(0, id.lastIndexOf("/"))) {
+    const scope = state.scopes.get(id);
+    if (scope) return scope.folded ? scope : null;
+    if (!id.includes("/")) return null;
+  }
+}
+
+// A live record below a folded scope counts in its header, and is kept to be taken in when the scope is unfolded.
+function addToFolded(scope, r) {
+  (scope.pending ??= []).push(r);
+  const task = r.record.task;
+  if (r.scopeId === scope.id && task?.event === "exit") {
+    scope.status = task.status;
+    if (task.elapsed_ms !== undefined) scope.elapsedMs = task.elapsed_ms;
+  }
+  scope.records++;
+  scope.last = Math.max(scope.last ?? r.created, r.created);
+  if (r.level >= 40 || task?.status === "failed") markErrors(scope);
+  state.tree.recordCount++;
+  return { scope, item: null, isNew: false };
+}
+
+function markErrors(scope) {
+  for (let s = scope; s; s = state.scopes.get(s.id.substring(0, s.id.lastIndexOf("/")))) {
+    s.hasErrors = true;
+    if (!s.id.includes("/")) break;
+  }
 }
 
 // A running scope's duration grows while the page looks at it.
@@ -856,14 +986,11 @@ async function loadComponents() {
 (async function start() {
   showPage();
   connectLive();
-  // A task named in the address opens at once; the list fills in beside it.
   const address = new URLSearchParams(location.hash.includes("=") ? location.hash.slice(1) : "");
   $("#query").value = address.get("q") ?? "";
   const task = address.get("task");
-  try {
-    state.traceUrl = (await getJson("/api/config")).traceUrl;
-  } catch {
-    // An older distlogd: trace ids are shown, not linked.
-  }
-  await Promise.all([loadTasks(), task ? openTask(task) : null]);
+  // The task the address names is what was asked for: its tree is read first, then the list (on two cores, reading
+  // both at once made each wait for the other).
+  if (task) await openTask(task);
+  await loadTasks();
 })();

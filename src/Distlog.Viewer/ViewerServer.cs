@@ -198,12 +198,22 @@ internal sealed class ViewerServer : IAsyncDisposable
         "<p class=\"hint\">Ask whoever runs this distlogd for a key (its api_keys); scripts send it as Authorization: Bearer KEY.</p>\n" +
         "</main></body></html>\n";
 
+    /// <summary>The page: index.html at <c>/</c>, and every other file of wwwroot (its style sheet and its JavaScript
+    /// modules) under its own name.</summary>
     private static void MapPage(WebApplication app)
     {
-        foreach (var (path, file, type) in new[] { ("/", "index.html", "text/html; charset=utf-8"), ("/app.js", "app.js", "text/javascript; charset=utf-8"), ("/app.css", "app.css", "text/css; charset=utf-8") })
+        foreach (string name in typeof(ViewerServer).Assembly.GetManifestResourceNames().Where(n => n.StartsWith("wwwroot/", StringComparison.Ordinal)))
         {
+            string file = name["wwwroot/".Length..];
+            string type = System.IO.Path.GetExtension(file) switch
+            {
+                ".html" => "text/html; charset=utf-8",
+                ".js" => "text/javascript; charset=utf-8",
+                ".css" => "text/css; charset=utf-8",
+                _ => "application/octet-stream",
+            };
             byte[] content = Resource(file);
-            app.MapGet(path, () => Results.Bytes(content, type));
+            app.MapGet(file == "index.html" ? "/" : "/" + file, () => Results.Bytes(content, type));
         }
     }
 

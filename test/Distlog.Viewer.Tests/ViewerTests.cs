@@ -9,15 +9,31 @@ namespace Distlog.Viewer.Tests;
 /// <summary>The real page in headless Chromium, against a real daemon: what the page shows is what is asserted.</summary>
 public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFixture>, IAsyncLifetime
 {
+    private readonly List<string> _pageErrors = [];
     private IPage _page = null!;
 
     public async Task InitializeAsync()
     {
         _page = await fixture.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1500, Height = 900 } });
+        _page.PageError += (_, error) =>
+        {
+            lock (_pageErrors)
+            {
+                _pageErrors.Add(error);
+            }
+        };
         SetDefaultExpectTimeout(10_000);
     }
 
-    public async Task DisposeAsync() => await _page.CloseAsync();
+    /// <summary>Whatever a test did, the page's modules loaded and nothing it ran threw.</summary>
+    public async Task DisposeAsync()
+    {
+        await _page.CloseAsync();
+        lock (_pageErrors)
+        {
+            Assert.Empty(_pageErrors);
+        }
+    }
 
     private ILocator Task(string title) => _page.Locator("#tasks tr.task", new() { HasText = title });
 

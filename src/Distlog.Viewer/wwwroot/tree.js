@@ -86,7 +86,6 @@ function renderTree() {
   $("#tree-toolbar").hidden = false;
   $("#tree-info").textContent = `${tree.recordCount} records` + (tree.truncated ? " (truncated)" : "");
   $("#tree").innerHTML = scopeHtml(tree.root, true);
-  applyLevel();
   state.fresh.clear();
 }
 
@@ -206,12 +205,12 @@ async function unfold(element) {
   if (body.dataset.lazy) {
     delete body.dataset.lazy;
     body.innerHTML = itemsHtml(scope);
-    applyLevel();
   }
 }
 
 function recordHtml(r) {
   const classes = ["record", "level-" + r.level];
+  if (r.level < state.minLevel) classes.push("hidden-level");
   if (state.selected === r.id) classes.push("selected");
   if (state.fresh.has(r.key)) classes.push("fresh");
   state.records.set(r.id, r);
@@ -219,9 +218,9 @@ function recordHtml(r) {
     <span class="time">${esc(time(r.created))}</span><span class="level">${esc(r.levelName)}</span><span class="logger">${esc(r.logger)}</span><span class="message">${esc(r.message)}</span></div>`;
 }
 
+// Lines are made with the level's class (recordHtml); this is for when the level is changed.
 function applyLevel() {
   const tree = $("#tree");
-  if (state.minLevel === 0 && !tree.querySelector(".record.hidden-level")) return;
   tree.querySelectorAll(".record").forEach((el) => el.classList.toggle("hidden-level", Number(el.dataset.level) < state.minLevel));
 }
 
@@ -350,19 +349,23 @@ function drawLive() {
     const scope = state.scopes.get(id);
     const header = scopeElement(id)?.querySelector(":scope > .scope-header");
     if (!scope || !header) continue;
-    if (scope.title !== null) header.querySelector(".title").textContent = scope.title;
+    // Only what changed is written: a line appended below is no reason to lay out the header again.
+    const set = (element, text) => { if (element.textContent !== text) element.textContent = text; };
+    if (scope.title !== null) set(header.querySelector(".title"), scope.title);
     const status = header.querySelector(".status");
-    status.textContent = scope.status;
-    status.className = "status " + scope.status;
+    set(status, scope.status);
+    if (!status.classList.contains(scope.status)) status.className = "status " + scope.status;
     if (scope.elapsedMs !== undefined) {
       const elapsed = header.querySelector(".elapsed");
       delete elapsed.dataset.runningSince;
-      elapsed.textContent = duration(scope.elapsedMs);
+      set(elapsed, duration(scope.elapsedMs));
     }
   }
-  $("#tree-info").textContent = `${state.tree.recordCount} records`;
-  applyLevel();
+  // The count is written twice a second at most, not each frame.
+  countTimer ??= setTimeout(() => { countTimer = null; $("#tree-info").textContent = `${state.tree.recordCount} records`; }, 500);
 }
+
+let countTimer = null;
 
 function scopeElement(id) {
   return document.querySelector(`#tree .scope[data-scope="${CSS.escape(id)}"]`);

@@ -47,6 +47,36 @@ internal static class ViewerJson
         }
     }
 
+    /// <summary>What the task list takes from a live record (<c>/api/live?brief=true</c>): where it belongs, its level,
+    /// time, service, host and message, and its task boundary; a fraction of the whole record.</summary>
+    public static void WriteBrief(Utf8JsonWriter w, char system, LogRecord r)
+    {
+        var key = r.Context?.ParsedKey;
+        w.WriteStartObject();
+        w.WriteString("system", system.ToString());
+        w.WriteNumber("created", r.Created);
+        w.WriteNumber("level", r.LevelNo);
+        w.WriteString("service", TaskScope.ServiceOf(r));
+        w.WriteString("hostname", r.Hostname);
+        w.WriteString("rootId", key?.RootId);
+        w.WriteString("scopeId", key?.ScopeId);
+        w.WriteString("message", r.Message);
+        if (r.Task is { } task)
+        {
+            w.WriteStartObject("task");
+            w.WriteString("event", task.Event);
+            w.WriteString("status", task.Status);
+            if (task.ElapsedMs is { } ms)
+            {
+                w.WriteNumber("elapsed_ms", ms);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+    }
+
     public static void WritePage(Utf8JsonWriter w, RecordPage page)
     {
         w.WriteStartObject();

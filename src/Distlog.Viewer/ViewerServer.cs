@@ -22,7 +22,8 @@ namespace Distlog.Viewer;
 /// <c>fold</c>, when what was read holds more than N records, the subtasks below the scope sent come folded: their
 /// summary, not their records.</item>
 /// <item><c>GET /api/records?…filters&amp;limit=100&amp;cursor=…</c> — a page of records, newest first.</item>
-/// <item><c>GET /api/live[?task=rootId][&amp;q=query][&amp;from=mark]</c> — server-sent events, one record each, as they arrive;
+/// <item><c>GET /api/live[?task=rootId][&amp;q=query][&amp;from=mark][&amp;brief=true]</c> — server-sent events, one record
+/// each (with <c>brief</c>, only what the task list needs of it), as they arrive;
 /// records from the journal carry their place there as the event id, and a page that comes back with
 /// <c>Last-Event-ID</c> (or <c>from</c>) first gets what it missed, read from the journal's tail.</item>
 /// <item><c>GET /api/levels</c>, <c>POST /api/levels</c>, <c>DELETE /api/levels/{id}</c> (or <c>?all=true</c>) — the
@@ -296,6 +297,7 @@ internal sealed class ViewerServer : IAsyncDisposable
         {
             string? task = http.Request.Query["task"];
             string? root = task is null ? null : TaskIds.RootOf(task);
+            bool brief = http.Request.Query["brief"] == "true";
             RecordQuery? filter;
             try
             {
@@ -371,7 +373,14 @@ internal sealed class ViewerServer : IAsyncDisposable
                     buffer.Write("data: "u8);
                     using (var w = new Utf8JsonWriter(buffer))
                     {
-                        ViewerJson.WriteRecord(w, "live", item.System, item.Record);
+                        if (brief)
+                        {
+                            ViewerJson.WriteBrief(w, item.System, item.Record);
+                        }
+                        else
+                        {
+                            ViewerJson.WriteRecord(w, "live", item.System, item.Record);
+                        }
                     }
 
                     buffer.Write("\n\n"u8);

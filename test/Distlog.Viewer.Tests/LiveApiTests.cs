@@ -26,6 +26,9 @@ public sealed class LiveApiTests : IDisposable
         await using var stream = await response.Content.ReadAsStreamAsync();
         using var reader = new StreamReader(stream, Encoding.UTF8);
         Assert.Equal(": live", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        using var briefResponse = await http.GetAsync("/api/live?brief=true", HttpCompletionOption.ResponseHeadersRead);
+        using var briefReader = new StreamReader(await briefResponse.Content.ReadAsStreamAsync(), Encoding.UTF8);
+        Assert.Equal(": live", await briefReader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
 
         using (var factory = LoggerFactory.Create(b => b.AddDistlog(daemon.Endpoints[0], TestClient.AtMostOnce).SetMinimumLevel(LogLevel.Information)))
         {
@@ -43,6 +46,18 @@ public sealed class LiveApiTests : IDisposable
         using var json = System.Text.Json.JsonDocument.Parse(line["data: ".Length..]);
         Assert.Equal("disk 91% full", json.RootElement.GetProperty("message").GetString());
         Assert.Equal("WARNING", json.RootElement.GetProperty("levelName").GetString());
+
+        // In brief, what the task list needs of it, without the whole record.
+        do
+        {
+            line = await briefReader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        while (line is not null && !line.StartsWith("data: ", StringComparison.Ordinal));
+
+        using var brief = System.Text.Json.JsonDocument.Parse(line!["data: ".Length..]);
+        Assert.Equal(("disk 91% full", 30), (brief.RootElement.GetProperty("message").GetString(), brief.RootElement.GetProperty("level").GetInt32()));
+        Assert.False(brief.RootElement.TryGetProperty("record", out _));
+        Assert.True(line.Length < json.RootElement.GetRawText().Length / 2, $"a brief record is not brief: {line}");
 
         // An open page does not hold the daemon's stop: its stream ends.
         var stop = daemon.StopAsync(TimeSpan.FromSeconds(30));

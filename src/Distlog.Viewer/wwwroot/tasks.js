@@ -119,14 +119,14 @@ export function setAddress() {
 // Refreshes are throttled, not debounced: while records keep coming, the list still moves.
 let listTimer = null;
 
-// The list follows every record: a record of a task it shows changes that row in place (drawn at most twice a
-// second); a task it does not show yet, a root record of the original client (whose end only the whole task tells),
-// or a filter the page cannot apply itself makes it fetch the list again, at most once a second.
+// The list follows every record, in brief: a record of a task it shows changes that row in place (drawn at most
+// twice a second); a task it does not show yet, the original client's closing record of a root, or a filter the page
+// cannot apply itself makes it fetch the list again, at most once a second.
 let listPending = [];
 let listDraw = null;
 
 export function connectLive() {
-  const source = new EventSource("/api/live");
+  const source = new EventSource("/api/live?brief=true");
   source.onopen = () => $("#live").classList.replace("off", "on");
   source.onerror = () => $("#live").classList.replace("on", "off");
   source.onmessage = (event) => {
@@ -154,16 +154,16 @@ function takeIntoList() {
 function addToList(r) {
   if (!r.rootId) return false;
   const task = state.tasks.find((t) => t.rootId === r.rootId);
-  const boundary = r.record.task;
-  if (!task || (r.scopeId === r.rootId && !boundary)) return null;
+  const boundary = r.task;
+  // The original client closes a root with "DONE {title}" and no boundary: its status and duration come from the list.
+  if (!task || (r.scopeId === r.rootId && !boundary && r.message === "DONE " + task.title)) return null;
   task.records++;
   if (r.level >= 40) task.errors++;
   else if (r.level >= 30) task.warnings++;
   task.last = Math.max(task.last, r.created);
-  const service = r.service ?? r.record.module ?? r.record.processName;
-  if (service && !task.services.includes(service)) task.services = [...task.services, service].sort();
+  if (r.service && !task.services.includes(r.service)) task.services = [...task.services, r.service].sort();
   if (r.hostname && !task.hostnames.includes(r.hostname)) task.hostnames = [...task.hostnames, r.hostname].sort();
-  if (r.scopeId === r.rootId && boundary.event === "exit") {
+  if (r.scopeId === r.rootId && boundary?.event === "exit") {
     task.status = boundary.status;
     if (boundary.elapsed_ms !== undefined) task.elapsedMs = boundary.elapsed_ms;
   }

@@ -20,7 +20,7 @@ public interface IRecordStore
     {
         ArgumentException.ThrowIfNullOrEmpty(scopeId);
         var (records, truncated) = await ReadTaskAsync(TaskIds.RootOf(scopeId), RecordStoreExtensions.DefaultTreeLimit, cancellationToken).ConfigureAwait(false);
-        var mine = records.Where(r => TaskIds.IsInScope(r.Record.Context?.ParsedKey?.ScopeId, scopeId)).ToList();
+        var mine = records.Where(r => TaskIds.IsInScope(r.Outline.Key?.ScopeId, scopeId)).ToList();
         return mine.Count > limit ? (mine.GetRange(0, limit), true) : (mine, truncated);
     }
 

@@ -363,6 +363,27 @@ public sealed class ViewerTests(ViewerFixture fixture) : IClassFixture<ViewerFix
     }
 
     [Fact]
+    public async Task Api_AScopeOfATask_IsReadAlone_AndAScopeOfAnotherTaskOrNoneSaysWhy()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(fixture.Address) };
+        string root = fixture.DemoRoot;
+
+        using var scope = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/api/tree/{root}?scope={Uri.EscapeDataString(root + "/1")}"));
+        using var other = await http.GetAsync($"/api/tree/{root}?scope=another-task/1");
+        using var none = await http.GetAsync($"/api/tree/{root}?scope={Uri.EscapeDataString(root + "/99")}");
+
+        Assert.Equal(root + "/1", scope.RootElement.GetProperty("root").GetProperty("id").GetString());
+        Assert.Equal("ask pricing for widget", scope.RootElement.GetProperty("root").GetProperty("title").GetString());
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, other.StatusCode);
+        Assert.Equal($"scope 'another-task/1' is not in task '{root}'", await ErrorOf(other));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, none.StatusCode);
+        Assert.Equal($"no records of scope '{root}/99'", await ErrorOf(none));
+
+        static async Task<string?> ErrorOf(HttpResponseMessage response) =>
+            System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
+    }
+
+    [Fact]
     public async Task Api_EveryLimitIsClamped()
     {
         using var http = new HttpClient { BaseAddress = new Uri(fixture.Address) };

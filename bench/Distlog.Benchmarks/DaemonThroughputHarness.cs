@@ -247,6 +247,55 @@ internal static class DaemonThroughputHarness
         return done ? new(rate, (int)((daemon.FileLength - bytesBefore) / records), cpu) : Measured.Incomplete;
     }
 
+    /// <summary>
+    /// The soak: <paramref name="records"/> records (ten million by default) from one client through one distlogd
+    /// into a file (rotated away at 512 MB), and the resident memory of distlogd and of the client at each million the
+    /// file plugin has handled, read from /proc. Memory that grows with the count, not with the rate, is a leak.
+    /// </summary>
+    public static int Soak(int records)
+    {
+        using var daemon = DaemonProcess.Start(acknowledged: true);
+        s_daemon = daemon;
+        if (!Wait.For(() => daemon.Handled() >= 0, TimeSpan.FromSeconds(30)))
+        {
+            Console.WriteLine("distlogd did not answer");
+            return 1;
+        }
+
+        using var provider = BenchClient.Lossless(daemon.Endpoint, 32 * 1024, DistlogEncoding.Json, DistlogTransport.NetMQ, daemon.Control ?? "off");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var sending = Task.Run(() => BenchClient.LogTask(provider, records, "soak"));
+        Console.WriteLine($"| records handled | seconds | distlogd RSS, MiB | client RSS, MiB |");
+        Console.WriteLine("| ---: | ---: | ---: | ---: |");
+        for (long next = 1_000_000; next <= records;)
+        {
+            long handled = daemon.Handled();
+            if (handled >= next)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {next:N0} | {clock.Elapsed.TotalSeconds:N1} | {Rss(daemon.Process.Id):N0} | {Rss(Environment.ProcessId):N0} |"));
+                next += 1_000_000;
+            }
+            else if (clock.Elapsed > TimeSpan.FromMinutes(20))
+            {
+                Console.WriteLine($"stopped: {handled:N0} of {records:N0} handled after 20 minutes");
+                return 1;
+            }
+            else
+            {
+                Thread.Sleep(20); // sampling, not synchronising
+            }
+        }
+
+        sending.Wait();
+        return 0;
+    }
+
+    /// <summary>A process's resident memory, in MiB, from /proc/PID/status.</summary>
+    private static double Rss(int pid) =>
+        File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)) is var line
+            ? double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024
+            : double.NaN;
+
     /// <summary>distlogd as its own process, as it is deployed (its own runtime settings, GC heap and ZeroMQ I/O
     /// thread), with one file plugin in a folder of its own; stopped and removed on dispose.</summary>
     private sealed class DaemonProcess : IDisposable

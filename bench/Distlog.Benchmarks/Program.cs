@@ -11,9 +11,15 @@ using Distlog.Benchmarks;
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- transport [rounds]                 (PUSH -> PULL beside DEALER -> ROUTER)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- delivery crash|overload [records]   (SIGKILLed distlogd; a plugin slower than the receiver)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- startup [rounds]                   (distlogd cold: start to first record stored)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- soak [records]                     (RSS of distlogd and the client at each million)
 if (args.Length > 1 && args[0] == "delivery")
 {
     return DeliveryHarness.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+}
+
+if (args.Length > 0 && args[0] == "soak")
+{
+    return DaemonThroughputHarness.Soak(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000);
 }
 
 if (args.Length > 0 && args[0] == "startup")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the repository, exactly as CI does (.ci/run calls this script).
 # It installs what the tests need on a fresh machine, from Debian's packages: redis-server (the storage tests start
-# their own private Redis on a random loopback port) and chromium (the viewer's browser tests drive it headless
+# their own private Redis on a random loopback port) and redis-tools (redis-cli joins three private redis-servers into
+# the Redis Cluster that the sharded store is tested on) and chromium (the viewer's browser tests drive it headless
 # through Playwright; nothing is downloaded) and libzmq5 (the client's libzmq transport is tested against the
 # daemon's NetMQ socket; distlogd's CURVE sockets are libzmq's) and afl++ (the fuzz job, scripts/fuzz.sh, with the
 # SharpFuzz tool that .config/dotnet-tools.json names). The .NET SDK named in global.json must already be on PATH.
@@ -18,6 +19,7 @@ fi
 
 missing=()
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ -x /usr/bin/redis-cli ] || missing+=(redis-tools)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -n "$(ls /usr/lib/*/libzmq.so.5 /usr/lib/libzmq.so.5 2>/dev/null)" ] || missing+=(libzmq5)
 command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)

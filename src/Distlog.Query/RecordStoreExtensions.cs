@@ -34,7 +34,7 @@ public static class RecordStoreExtensions
 
     /// <summary><see cref="IRecordStore.ListTasksAsync"/> for any store: the newest matching records name the tasks
     /// (a few pages of them at most, so a list answers fast), then each task's tree (up to 10,000 records) is read and
-    /// summarised.</summary>
+    /// summarised; the summaries newest first by their newest record.</summary>
     /// <param name="store">The store.</param>
     /// <param name="filters">Which records count.</param>
     /// <param name="limit">At most this many tasks.</param>
@@ -44,13 +44,14 @@ public static class RecordStoreExtensions
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(filters);
         var roots = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         string? cursor = null;
         for (int pages = 0; pages < 5 && roots.Count < limit; pages++)
         {
             var page = await store.QueryAsync(filters with { Limit = 2000, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
             foreach (var r in page.Records)
             {
-                if (r.Record.Context?.ParsedKey?.RootId is { } root && !roots.Contains(root) && roots.Count < limit)
+                if (r.Record.Context?.ParsedKey?.RootId is { } root && roots.Count < limit && seen.Add(root))
                 {
                     roots.Add(root);
                 }
@@ -72,6 +73,8 @@ public static class RecordStoreExtensions
             }
         }
 
-        return summaries;
+        // A store that orders by arrival (Redis, whose shards and daemons interleave) met them in about this order;
+        // the list is by each task's newest record.
+        return [.. summaries.OrderByDescending(s => s.Last)];
     }
 }

@@ -141,6 +141,44 @@ public sealed class RedisLayoutTests : IDisposable
     }
 
     [Fact]
+    public async Task Shards_SpreadTasksOverTaggedStreams_EachTaskWholeInOne_AndAnotherCountIsRefused()
+    {
+        var corpus = await Corpus.GetAsync();
+        string stream = "s" + Guid.NewGuid().ToString("N");
+        await using (var plugin = new RedisPlugin(Settings.Of(("url", _redis.Address), ("stream", stream), ("shards", "4"))))
+        {
+            await plugin.HandleAsync(corpus.Stored, CancellationToken.None);
+        }
+
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(_redis.Address);
+        var db = connection.GetDatabase();
+        Assert.Equal(4, (int)await db.StringGetAsync($"{stream}:shards"));
+
+        // Each shard's keys share one hash tag; each task's records are in one shard's stream, which its index names.
+        var server = connection.GetServers()[0];
+        var streams = server.Keys(pattern: $"{{{stream}:*").Select(k => (string)k!).Where(k => k.EndsWith('}')).ToList();
+        Assert.InRange(streams.Count, 2, 4);
+        var byStream = new Dictionary<string, List<string?>>();
+        foreach (string key in streams)
+        {
+            byStream[key] = (await db.StreamRangeAsync(key)).SelectMany(RedisLayoutProbe.Messages).ToList<string?>();
+        }
+
+        Assert.Equal(corpus.Stored.Count, byStream.Values.Sum(m => m.Count));
+        foreach (var task in corpus.Stored.Where(r => r.Summary.Context?.ParsedKey is not null).GroupBy(r => r.Summary.Context!.ParsedKey!.Value.RootId))
+        {
+            string holder = Assert.Single(streams, k => byStream[k].Contains(task.First().Record.Message));
+            Assert.All(task, r => Assert.Contains(r.Record.Message, byStream[holder]));
+            Assert.Equal(1, await db.ListLengthAsync($"{holder}:task:{task.Key}"));
+        }
+
+        // The count is the store's: a plugin configured with another refuses to write, and says why.
+        await using var other = new RedisPlugin(Settings.Of(("url", _redis.Address), ("stream", stream), ("shards", "2")));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => other.HandleAsync(corpus.Stored, CancellationToken.None));
+        Assert.Contains("shards: 4, not 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AStoreWrittenWithOneRecordAnEntry_AndPlainEntryIdsInItsTaskIndex_StillReads()
     {
         // The layout before entries held several records: XADD per record, task lists of bare entry ids.

@@ -1,6 +1,6 @@
 namespace Distlog.Protocol;
 
-/// <summary>Field names of the record on the wire, shared by both codecs.</summary>
+/// <summary>Field names of the record on the wire, shared by both codecs; the layout they make is <see cref="RecordLayout"/>.</summary>
 internal static class Fields
 {
     public const string Context = "context";
@@ -41,11 +41,7 @@ internal static class Fields
     public const string SpanId = "span_id";
     public const string TraceFlags = "trace_flags";
 
-    /// <summary>Every field name above, for encoders that prepare their bytes once.</summary>
-    public static readonly string[] All =
-    [
-        Context, Key, Filename, FuncName, StackInfo, Args, Process, Hostname, Msecs, Message, Name, Module, Thread, Msg,
-        Lineno, ThreadName, ExcText, ExcInfo, LevelNo, AscTime, RelativeCreated, LevelName, ProcessName, Created, Pathname,
-        Service, Event, EventId, EventName, Scopes, Task, TaskEvent, TaskStatus, TaskElapsedMs, TraceId, SpanId, TraceFlags,
-    ];
+    /// <summary>Every field name above, top-level ones in <see cref="RecordLayout"/>'s order, then the nested ones: for
+    /// encoders that prepare their bytes once, and the scanner's table.</summary>
+    public static readonly string[] All = [.. RecordLayout.Fields.Select(f => f.Name), .. RecordLayout.NestedNames];
 }

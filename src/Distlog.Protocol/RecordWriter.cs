@@ -1,23 +1,12 @@
 namespace Distlog.Protocol;
 
-/// <summary>Writes a <see cref="LogRecord"/> as one map onto a sink: the single definition of the record's
-/// shape, shared by the JSON and MessagePack codecs.</summary>
+/// <summary>Writes a <see cref="LogRecord"/> as one map onto a sink, shared by the JSON and MessagePack codecs: the
+/// fields of <see cref="RecordLayout"/>, in its order, written by hand for speed and held to it by a test.</summary>
 /// <remarks>With <c>includeNulls</c> (JSON) every field of the seed's record is written, null when unknown, as the
 /// original does; without it (MessagePack) absent fields are left out. The .NET additions and extra fields are
 /// written only when set.</remarks>
 internal static class RecordWriter
 {
-    private static readonly HashSet<string> s_knownNames =
-    [
-        Fields.Context, Fields.Filename, Fields.FuncName, Fields.StackInfo, Fields.Args, Fields.Process, Fields.Hostname,
-        Fields.Msecs, Fields.Message, Fields.Name, Fields.Module, Fields.Thread, Fields.Msg, Fields.Lineno, Fields.ThreadName,
-        Fields.ExcText, Fields.ExcInfo, Fields.LevelNo, Fields.AscTime, Fields.RelativeCreated, Fields.LevelName,
-        Fields.ProcessName, Fields.Created, Fields.Pathname, Fields.Service, Fields.Event, Fields.Scopes, Fields.Task,
-        Fields.TraceId, Fields.SpanId, Fields.TraceFlags,
-    ];
-
-    public static bool IsKnown(string name) => s_knownNames.Contains(name);
-
     public static void Write<TSink>(ref TSink sink, LogRecord record, RecordEncoderOptions limits, bool includeNulls)
         where TSink : IValueSink, allows ref struct
     {
@@ -143,7 +132,7 @@ internal static class RecordWriter
         {
             foreach (var pair in extra)
             {
-                if (pair.Key is not null && !IsKnown(pair.Key))
+                if (pair.Key is not null && !RecordLayout.IsField(pair.Key))
                 {
                     sink.WritePropertyName(pair.Key);
                     ValueWriter.Write(ref sink, pair.Value, limits, 1, ref budget);
@@ -156,15 +145,15 @@ internal static class RecordWriter
 
     private static int CountFields(LogRecord r, bool includeNulls)
     {
-        // msecs, levelno, relativeCreated, levelname and created are always written.
-        int count = 5;
+        int count;
         if (includeNulls)
         {
-            count += 19; // every nullable seed field, exc_info included
+            count = RecordLayout.AlwaysInJson; // every seed field, null when unknown, exc_info included
         }
         else
         {
-            count += (r.Context is null ? 0 : 1) + (r.Filename is null ? 0 : 1) + (r.FuncName is null ? 0 : 1)
+            // msecs, levelno, relativeCreated, levelname and created are always written.
+            count = 5 + (r.Context is null ? 0 : 1) + (r.Filename is null ? 0 : 1) + (r.FuncName is null ? 0 : 1)
                 + (r.StackInfo is null ? 0 : 1) + (r.Args is null ? 0 : 1) + (r.Process is null ? 0 : 1)
                 + (r.Hostname is null ? 0 : 1) + (r.Message is null ? 0 : 1) + (r.Name is null ? 0 : 1)
                 + (r.Module is null ? 0 : 1) + (r.Thread is null ? 0 : 1) + (r.Msg is null ? 0 : 1)
@@ -178,7 +167,7 @@ internal static class RecordWriter
         {
             foreach (var pair in extra)
             {
-                if (pair.Key is not null && !IsKnown(pair.Key))
+                if (pair.Key is not null && !RecordLayout.IsField(pair.Key))
                 {
                     count++;
                 }

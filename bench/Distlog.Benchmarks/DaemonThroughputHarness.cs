@@ -115,7 +115,7 @@ internal static class DaemonThroughputHarness
     }
 
     /// <summary>One round of a case: records/s, bytes written per record, and processor time per record.</summary>
-    private readonly record struct Measured(double Rate, int Bytes, double CpuMicroseconds)
+    internal readonly record struct Measured(double Rate, int Bytes, double CpuMicroseconds)
     {
         public static Measured Incomplete => new(double.NaN, 0, double.NaN);
     }
@@ -124,7 +124,7 @@ internal static class DaemonThroughputHarness
 
     private static string Format(double rate) => double.IsNaN(rate) ? "incomplete" : rate.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static Measured Rsyslog(int records)
+    internal static Measured Rsyslog(int records)
     {
         string dir = Directory.CreateTempSubdirectory("rsyslog-bench-").FullName;
         int port = FreePort();
@@ -265,6 +265,8 @@ internal static class DaemonThroughputHarness
         using var provider = BenchClient.Lossless(daemon.Endpoint, 32 * 1024, DistlogEncoding.Json, DistlogTransport.NetMQ, daemon.Control ?? "off");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var sending = Task.Run(() => BenchClient.LogTask(provider, records, "soak"));
+        var daemonRss = new List<double>();
+        var clientRss = new List<double>();
         Console.WriteLine($"| records handled | seconds | distlogd RSS, MiB | client RSS, MiB |");
         Console.WriteLine("| ---: | ---: | ---: | ---: |");
         for (long next = 1_000_000; next <= records;)
@@ -272,7 +274,9 @@ internal static class DaemonThroughputHarness
             long handled = daemon.Handled();
             if (handled >= next)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {next:N0} | {clock.Elapsed.TotalSeconds:N1} | {Rss(daemon.Process.Id):N0} | {Rss(Environment.ProcessId):N0} |"));
+                daemonRss.Add(Rss(daemon.Process.Id));
+                clientRss.Add(Rss(Environment.ProcessId));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {next:N0} | {clock.Elapsed.TotalSeconds:N1} | {daemonRss[^1]:N0} | {clientRss[^1]:N0} |"));
                 next += 1_000_000;
             }
             else if (clock.Elapsed > TimeSpan.FromMinutes(20))
@@ -287,6 +291,17 @@ internal static class DaemonThroughputHarness
         }
 
         sending.Wait();
+
+        // Flat: the second half of the run grows neither process past a tenth above the first half's peak (a leak
+        // grows with the count; a heap that settles does not).
+        foreach (var (name, rss) in new[] { ("distlogd", daemonRss), ("client", clientRss) })
+        {
+            int half = rss.Count / 2;
+            double growth = half == 0 ? double.NaN : rss.Skip(half).Max() / rss.Take(half).Max();
+            BenchSummary.Report($"{name} resident memory over a {records:N0}-record soak: second half's peak / first half's",
+                string.Create(CultureInfo.InvariantCulture, $"{rss.Min():N0}–{rss.Max():N0} MiB"), "—", BenchSummary.Ratio(growth), "flat (≤ 1.10x)", double.IsNaN(growth) ? null : growth <= 1.1);
+        }
+
         return 0;
     }
 

@@ -1,6 +1,9 @@
 using BenchmarkDotNet.Running;
 using Distlog.Benchmarks;
 
+// bench/run runs the harnesses below that issue 18's goals name, and prints one table of ratios.
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- goals [cold] [warm] [rounds]       (end to end beside rsyslog; client CPU beside ZLogger)
+// dotnet run -c Release --project bench/Distlog.Benchmarks -- cluster-spread [tasks]            (records over a 3-master Redis Cluster)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- --filter '*LoggingBenchmarks*'   (BenchmarkDotNet)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- throughput [records]              (client → PULL socket)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- daemon-throughput [records] [case] (client → distlogd → file, beside rsyslog)
@@ -12,6 +15,29 @@ using Distlog.Benchmarks;
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- delivery crash|overload [records]   (SIGKILLed distlogd; a plugin slower than the receiver)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- startup [rounds]                   (distlogd cold: start to first record stored)
 // dotnet run -c Release --project bench/Distlog.Benchmarks -- soak [records]                     (RSS of distlogd and the client at each million)
+if (args.Length > 0 && args[0] == "goals")
+{
+    return GoalsHarness.Run(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3_000_000,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 3);
+}
+
+if (args.Length > 0 && args[0] == "cluster-spread")
+{
+    return ClusterSpreadHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300);
+}
+
+if (args.Length > 2 && args[0] == "goal-client")
+{
+    return GoalsHarness.Client(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+}
+
+if (args.Length > 2 && args[0] == "goal-zlogger")
+{
+    return GoalsHarness.ZLoggerClient(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+}
+
 if (args.Length > 1 && args[0] == "delivery")
 {
     return DeliveryHarness.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);

@@ -113,7 +113,7 @@ internal static class StoreThroughputHarness
                 (b, round) => ThroughDaemon($"  - type: sqlite\n    path: {dir}/plugin{round}.db\n    max_size: 0\n    max_age: 0", b),
                 bodies,
                 warmup);
-            Report("SQLite (WAL, FTS5, 4 indexes)", figures);
+            Report("SQLite (WAL, FTS5, 4 indexes)", figures, "SQLite fed by distlogd / its raw bulk insert of the same rows");
         }
         finally
         {
@@ -156,7 +156,8 @@ internal static class StoreThroughputHarness
                 (b, round) => RedisRawEntries(address, $"rawentries{round}", b));
             Report("Redis (XADD of up to 64 records an entry + per-task index); raw: pipelined XADD of the same records, one an entry, same client", figures);
             Report("Redis; raw: redis-benchmark -P 100 XADD (one body an entry, no client of ours; run once, after the rounds)", figures with { Raw = [(RedisBenchmark(port, bodies), double.NaN)] });
-            Report("Redis; raw: pipelined XADD of the entries the plugin writes (up to 64 records, 32 KiB), same client, no index", figures with { Raw = figures.SecondRaw });
+            Report("Redis; raw: pipelined XADD of the entries the plugin writes (up to 64 records, 32 KiB), same client, no index", figures with { Raw = figures.SecondRaw },
+                "Redis fed by distlogd / pipelined XADD of the plugin's own entries");
         }
         finally
         {
@@ -372,7 +373,7 @@ internal static class StoreThroughputHarness
         return bodies;
     }
 
-    private static void Report(string name, Figures figures)
+    private static void Report(string name, Figures figures, string? goal = null)
     {
         static double Median(IEnumerable<double> values)
         {
@@ -388,6 +389,12 @@ internal static class StoreThroughputHarness
         Console.WriteLine($"| {name} | {Median(figures.Raw.Select(r => r.Rate)):N0} | {Median(figures.Alone.Select(a => a.Rate)):N0} ({Median(aloneRatios):0.00}x) | " +
             $"{Median(figures.Fed.Select(f => f.Rate)):N0} | {Median(fedRatios):0.00}x | {string.Join(", ", fedRatios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))} | " +
             $"{Cpu(Median(figures.Raw.Select(r => r.Cpu)))}, {Cpu(Median(figures.Alone.Select(a => a.Cpu)))}, {Cpu(Median(figures.Fed.Select(f => f.Cpu)))} |");
+        if (goal is not null)
+        {
+            double ratio = Median(fedRatios);
+            BenchSummary.Report(goal, BenchSummary.Rate(Median(figures.Fed.Select(f => f.Rate))), "raw " + BenchSummary.Rate(Median(figures.Raw.Select(r => r.Rate))),
+                BenchSummary.Ratio(ratio), "≥ 0.9x", double.IsNaN(ratio) ? null : ratio >= 0.9);
+        }
     }
 
     private static Plugins.PluginSettings Settings(params (string Key, string Value)[] values) =>

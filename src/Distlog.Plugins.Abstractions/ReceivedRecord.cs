@@ -51,6 +51,9 @@ public sealed class ReceivedRecord
     /// not, the record holds the summary's fields and an <c>distlog_decode_error</c> field saying why.</remarks>
     public LogRecord Record => Volatile.Read(ref _record) ?? DecodeBody();
 
+    /// <summary>Whether <see cref="Record"/> is built already.</summary>
+    internal bool IsDecoded => Volatile.Read(ref _record) is not null;
+
     /// <summary>When the daemon received it.</summary>
     public DateTimeOffset ReceivedAt { get; }
 

@@ -23,4 +23,17 @@ public static class ReceivedRecordExtensions
         JsonRecordCodec.Default.Encode(received.Record, buffer);
         return buffer.WrittenMemory;
     }
+
+    /// <summary>
+    /// The record's rendered message (<c>message</c>): read alone from the bytes when the record came as JSON and is
+    /// not decoded yet (a store that indexes the summary and the message needs nothing else), else the decoded
+    /// record's.
+    /// </summary>
+    public static string? GetMessage(this ReceivedRecord received)
+    {
+        ArgumentNullException.ThrowIfNull(received);
+        return received.Encoding == Topic.EncodingJson && !received.Body.IsEmpty && !received.IsDecoded
+            ? JsonRecordCodec.ReadMessage(received.Body.Span)
+            : received.Record.Message;
+    }
 }

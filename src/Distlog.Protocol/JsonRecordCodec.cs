@@ -78,6 +78,44 @@ public sealed class JsonRecordCodec : IRecordCodec
     }
 
     /// <summary>
+    /// The <c>message</c> field of a record that <see cref="Scan"/> accepted, as <see cref="Decode"/> would read it
+    /// (the last one, if the field comes twice), without building anything else.
+    /// </summary>
+    /// <exception cref="RecordFormatException">The bytes are not a record.</exception>
+    public static string? ReadMessage(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(data, s_readerOptions);
+            string? message = null;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new RecordFormatException("a record must be a JSON object");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isMessage = reader.ValueTextEquals("message"u8);
+                reader.Read();
+                if (isMessage)
+                {
+                    message = reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            return message;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            throw new RecordFormatException("the record is not valid JSON: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>
     /// <see cref="Scan"/>'s fast path (<see cref="JsonRecordScanner"/>): <see langword="false"/> when it leaves the
     /// record to the general reading — for anything unusual, and for anything wrong, whose error the general reading
     /// words as Decode does.

@@ -93,7 +93,8 @@ public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
             var p = _insert.Parameters;
             foreach (var received in batch)
             {
-                var r = received.Record;
+                // The columns come from the summary the daemon scanned and the message alone: the record is not decoded.
+                var r = received.Summary;
                 var key = r.Context?.ParsedKey;
                 p[0].Value = r.Created;
                 p[1].Value = received.ReceivedAt.ToUnixTimeMilliseconds() / 1000.0;
@@ -102,7 +103,7 @@ public sealed class SqlitePlugin : IDistlogPlugin, IRecordStoreProvider
                 p[4].Value = received.System.ToString();
                 p[5].Value = (object?)r.Hostname ?? DBNull.Value;
                 p[6].Value = (object?)r.Service ?? DBNull.Value;
-                p[7].Value = (object?)r.Message ?? DBNull.Value;
+                p[7].Value = (object?)received.GetMessage() ?? DBNull.Value;
                 p[8].Value = (object?)key?.RootId ?? DBNull.Value;
                 p[9].Value = (object?)key?.ScopeId ?? DBNull.Value;
                 p[10].Value = key is { } k ? k.Seq : DBNull.Value;

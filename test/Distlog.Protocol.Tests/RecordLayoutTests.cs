@@ -65,9 +65,11 @@ public class RecordLayoutTests
         var expected = RecordLayout.Fields.Where(f => f.Presence != FieldPresence.WhenSet || f == field).Select(f => f.Name);
         Assert.Equal(expected, document.RootElement.EnumerateObject().Select(p => p.Name));
 
-        // The scan's summary of those bytes is the summary of the decoded record.
+        // The scan's summary of those bytes is the summary of the decoded record, and the message read alone (what
+        // the SQLite store takes beside the summary) is the decoded record's.
         var full = JsonRecordCodec.Default.Decode(json);
         Assert.Equal(Summary(RecordSummary.Of(full)), Summary(JsonRecordCodec.Scan(json)));
+        Assert.Equal(full.Message, JsonRecordCodec.ReadMessage(json));
     }
 
     [Fact]
@@ -84,6 +86,17 @@ public class RecordLayoutTests
             var decoded = codec.Decode(Records.Encode(codec, record));
             Assert.All(RecordLayout.Fields, f => Assert.True(Same(f.Get(record), f.Get(decoded)), $"{codec.GetType().Name}: '{f.Name}' read {Show(f.Get(decoded))}"));
         }
+    }
+
+    [Theory]
+    [InlineData("{\"message\":\"first\",\"levelno\":20,\"message\":\"last\"}")]
+    [InlineData("{\"args\":{\"message\":\"nested\"},\"message\":\"esc\\u00e9aped\"}")]
+    [InlineData("{\"message\":null,\"context\":{\"key\":\"1@r\"}}")]
+    [InlineData("{\"levelno\":20}")]
+    public void TheMessageReadAlone_IsTheDecodedRecords(string json)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(json);
+        Assert.Equal(JsonRecordCodec.Default.Decode(bytes).Message, JsonRecordCodec.ReadMessage(bytes));
     }
 
     [Fact]

@@ -176,7 +176,7 @@ internal static class StoreThroughputHarness
         using var connection = SqliteSchema.OpenForWriting(path);
         using var insert = connection.CreateCommand();
         insert.CommandText = SqliteSchema.Insert;
-        string[] names = ["$created", "$received", "$level", "$logger", "$system", "$hostname", "$service", "$message", "$root_id", "$scope_id", "$seq", "$keep", "$body"];
+        string[] names = ["$created", "$received", "$level", "$logger", "$system", "$hostname", "$service", "$message", "$root_id", "$scope_id", "$seq", "$keep", "$body", "$delivery"];
         foreach (string name in names)
         {
             insert.Parameters.Add(new SqliteParameter { ParameterName = name });
@@ -206,6 +206,7 @@ internal static class StoreThroughputHarness
                 p[10].Value = key.Seq;
                 p[11].Value = 0;
                 p[12].Value = json;
+                p[13].Value = DBNull.Value;
                 insert.ExecuteNonQuery();
             }
 

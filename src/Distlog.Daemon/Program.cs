@@ -118,7 +118,9 @@ static async Task<int> CheckAsync(string path)
 static async Task<int> RunAsync(string? path, CancellationToken token)
 {
     var loaded = path is null ? ConfigLoader.Defaults() : ConfigLoader.Load(path);
-    var builder = Host.CreateApplicationBuilder();
+    // distlogd reads no appsettings.json; watching for changes to it would watch the working directory, where the
+    // default store writes (logs/), and wake a thread on every write there.
+    var builder = Host.CreateApplicationBuilder(["--hostBuilder:reloadConfigOnChange=false"]);
     builder.Logging.ClearProviders();
     builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 

@@ -63,7 +63,8 @@ internal sealed class ViewerServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(feed);
-        var builder = WebApplication.CreateSlimBuilder();
+        // No watching of appsettings.json (there is none): it would watch the working directory, where stores write.
+        var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false"]);
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -49,15 +49,16 @@ public sealed class JsonRecordCodec : IRecordCodec
     {
         var record = new LogRecord();
         List<KeyValuePair<string, object?>>? extra = null;
-        Read(data.Span, record, ref extra, materialize: true);
+        Read(data.Span, record, ref extra);
         RecordReader.Complete(record, extra);
         return record;
     }
 
     /// <summary>
     /// Checks a record exactly as <see cref="Decode"/> does — it throws for the same inputs, with the same
-    /// messages — but builds only the fields of a <see cref="RecordSummary"/>, skipping the message, arguments and
-    /// everything else. What it accepts, <see cref="Decode"/> decodes later without fail.
+    /// messages — and returns only the fields of a <see cref="RecordSummary"/>. Records of the usual shape are read
+    /// by a one-pass scanner that builds nothing else; anything unusual, and anything wrong, is read by Decode's own
+    /// reading, which decides and words every error. What it accepts, <see cref="Decode"/> decodes later without fail.
     /// </summary>
     /// <exception cref="RecordFormatException">The bytes are not a record.</exception>
     public static RecordSummary Scan(ReadOnlySpan<byte> data)
@@ -69,12 +70,17 @@ public sealed class JsonRecordCodec : IRecordCodec
 
         var record = t_scratch ??= new LogRecord();
         record.Clear();
-        List<KeyValuePair<string, object?>>? extra = null;
-        Read(data, record, ref extra, materialize: false);
-        RecordReader.Complete(record, null);
-        summary = RecordSummary.Of(record);
-        record.Clear();
-        return summary;
+        try
+        {
+            List<KeyValuePair<string, object?>>? extra = null;
+            Read(data, record, ref extra);
+            RecordReader.Complete(record, null);
+            return RecordSummary.Of(record);
+        }
+        finally
+        {
+            record.Clear();
+        }
     }
 
     /// <summary>
@@ -164,9 +170,8 @@ public sealed class JsonRecordCodec : IRecordCodec
     [ThreadStatic]
     private static LogRecord? t_scratch;
 
-    /// <summary>The one reading of a JSON record. With <paramref name="materialize"/> false, fields outside the
-    /// summary are checked as they would be read (type, escapes, nesting) but not built.</summary>
-    private static void Read(ReadOnlySpan<byte> data, LogRecord record, ref List<KeyValuePair<string, object?>>? extra, bool materialize)
+    /// <summary>The one general reading of a JSON record (the scanner's fast path aside).</summary>
+    private static void Read(ReadOnlySpan<byte> data, LogRecord record, ref List<KeyValuePair<string, object?>>? extra)
     {
         try
         {
@@ -186,11 +191,6 @@ public sealed class JsonRecordCodec : IRecordCodec
             {
                 string name = PropertyName(ref reader);
                 reader.Read();
-                if (!materialize && TrySkip(name, ref reader))
-                {
-                    continue;
-                }
-
                 if (!TrySetScalar(record, name, ref reader))
                 {
                     RecordReader.Set(record, name, ReadValue(ref reader), ref extra);
@@ -218,90 +218,6 @@ public sealed class JsonRecordCodec : IRecordCodec
         catch (FormatException ex)
         {
             throw new RecordFormatException("invalid JSON number: " + ex.Message, ex);
-        }
-    }
-
-    /// <summary>
-    /// In a scan, passes over a field that is not part of the summary after the checks reading it would make;
-    /// <see langword="false"/> for the summary's fields and for values that the general path must judge.
-    /// </summary>
-    private static bool TrySkip(string name, ref Utf8JsonReader reader)
-    {
-        switch (name)
-        {
-            case Fields.Message or Fields.Msg or Fields.AscTime or Fields.ProcessName or Fields.ThreadName or
-                Fields.Filename or Fields.FuncName or Fields.Module or Fields.Pathname or Fields.ExcText or Fields.StackInfo or
-                Fields.TraceId or Fields.SpanId:
-                // What SetString accepts; other tokens go the general way, which accepts or rejects them as Decode does.
-                if (reader.TokenType == JsonTokenType.String)
-                {
-                    CheckString(ref reader);
-                    return true;
-                }
-
-                return reader.TokenType == JsonTokenType.Null;
-            case Fields.Scopes:
-                if (reader.TokenType != JsonTokenType.StartArray)
-                {
-                    return false;
-                }
-
-                SkipValue(ref reader);
-                return true;
-            case Fields.Args:
-                SkipValue(ref reader);
-                return true;
-            case Fields.Context or Fields.Process or Fields.Hostname or Fields.Msecs or Fields.Name or
-                Fields.Thread or Fields.Lineno or Fields.TraceFlags or Fields.ExcInfo or Fields.LevelNo or Fields.RelativeCreated or
-                Fields.LevelName or Fields.Created or Fields.Service or Fields.Event or Fields.Task:
-                return false;
-            default:
-                // An unknown field: Decode keeps any value of it in Extra.
-                SkipValue(ref reader);
-                return true;
-        }
-    }
-
-    /// <summary>Reads past a value with the checks <see cref="ReadValue"/> makes while building it.</summary>
-    private static void SkipValue(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
-        {
-            CheckScalar(ref reader);
-            return;
-        }
-
-        int depth = reader.CurrentDepth;
-        while (reader.Read())
-        {
-            if (reader.CurrentDepth == depth && reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray)
-            {
-                return;
-            }
-
-            CheckScalar(ref reader);
-        }
-    }
-
-    private static void CheckScalar(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
-        {
-            CheckString(ref reader);
-        }
-        else if (reader.TokenType == JsonTokenType.Number && !reader.TryGetInt64(out _) && !reader.TryGetUInt64(out _))
-        {
-            _ = reader.GetDouble();
-        }
-    }
-
-    /// <summary>An escaped string is unescaped to check it (a lone surrogate fails); an unescaped one is valid
-    /// UTF-8, checked for the whole record.</summary>
-    private static void CheckString(ref Utf8JsonReader reader)
-    {
-        if (reader.ValueIsEscaped)
-        {
-            _ = reader.GetString();
         }
     }
 

@@ -133,7 +133,7 @@ internal ref struct JsonRecordScanner
         General,
     }
 
-    /// <summary>One field's value, as <c>TrySkip</c> and <c>TrySetScalar</c> of the general path treat it.</summary>
+    /// <summary>One field's value, checked as the general reading (Decode's) checks it, and kept only for the summary.</summary>
     private bool ReadField((string? Name, Kind Kind) field, LogRecord record)
     {
         if (_pos >= _data.Length)

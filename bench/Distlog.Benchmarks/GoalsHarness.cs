@@ -187,7 +187,13 @@ internal static class GoalsHarness
     /// has none here), one task holding <paramref name="records"/> records.</summary>
     public static int Client(string endpoint, int records)
     {
-        var provider = new DistlogLoggerProvider(new DistlogOptions { Endpoint = endpoint, ControlEndpoint = "off", Overflow = OverflowPolicy.Block });
+        var options = new DistlogOptions { Endpoint = endpoint, ControlEndpoint = "off", Overflow = OverflowPolicy.Block };
+        if (Environment.GetEnvironmentVariable("GOALS_TRANSPORT") is { Length: > 0 } transport)
+        {
+            options.Transport = Enum.Parse<DistlogTransport>(transport, ignoreCase: true); // to compare the transports
+        }
+
+        var provider = new DistlogLoggerProvider(options);
         using (var factory = LoggerFactory.Create(b => b.AddProvider(provider)))
         {
             var logger = factory.CreateLogger("Shop.Requests");
@@ -201,7 +207,7 @@ internal static class GoalsHarness
         }
 
         provider.Dispose();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu_us {Process.GetCurrentProcess().TotalProcessorTime.TotalMicroseconds:0}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu_us {Process.GetCurrentProcess().TotalProcessorTime.TotalMicroseconds:0} allocated_bytes_per_record {GC.GetTotalAllocatedBytes(true) / (double)records:0} gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)}"));
         return 0;
     }
 
@@ -217,7 +223,7 @@ internal static class GoalsHarness
             }
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu_us {Process.GetCurrentProcess().TotalProcessorTime.TotalMicroseconds:0}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu_us {Process.GetCurrentProcess().TotalProcessorTime.TotalMicroseconds:0} allocated_bytes_per_record {GC.GetTotalAllocatedBytes(true) / (double)records:0} gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)}"));
         return 0;
     }
 }

@@ -71,17 +71,21 @@ public sealed class DistlogLoggerProvider : ILoggerProvider, ISupportExternalSco
         ProcessExitFlush.Track(this, options.FlushTimeout);
     }
 
-    /// <summary>Makes the sender's socket (on the sender thread): libzmq's when asked for and loadable, else NetMQ's.</summary>
+    /// <summary>Makes the sender's socket (on the sender thread): libzmq's when asked for (or left to choose) and
+    /// loadable, else NetMQ's — saying so only when libzmq was asked for by name.</summary>
     internal static IRecordTransport CreateTransport(DistlogOptions options, SelfLog selfLog, bool libzmqLoads, CurveKeys? curve = null)
     {
-        if (options.Transport == DistlogTransport.Libzmq)
+        if (options.Transport is DistlogTransport.Libzmq or DistlogTransport.Auto)
         {
             if (libzmqLoads)
             {
                 return new LibzmqPushTransport(options.Endpoint, options.SendHighWatermark, curve);
             }
 
-            selfLog.Report("transport", "the libzmq transport was asked for but libzmq (libzmq.so.5) cannot be loaded; sending through NetMQ instead");
+            if (options.Transport == DistlogTransport.Libzmq)
+            {
+                selfLog.Report("transport", "the libzmq transport was asked for but libzmq (libzmq.so.5) cannot be loaded; sending through NetMQ instead");
+            }
         }
 
         return new NetMqPushTransport(options.Endpoint, options.SendHighWatermark, curve);

@@ -42,8 +42,9 @@ public sealed class DistlogOptions
     /// <summary>Which providers obey the central level rules. Default <see cref="LevelRuleScope.AllProviders"/>.</summary>
     public LevelRuleScope LevelRules { get; set; } = LevelRuleScope.AllProviders;
 
-    /// <summary>The ZeroMQ implementation that sends. Default <see cref="DistlogTransport.NetMQ"/>.</summary>
-    public DistlogTransport Transport { get; set; } = DistlogTransport.NetMQ;
+    /// <summary>The ZeroMQ implementation that sends. Default <see cref="DistlogTransport.Auto"/>: libzmq when it
+    /// loads, else NetMQ.</summary>
+    public DistlogTransport Transport { get; set; } = DistlogTransport.Auto;
 
     /// <summary>Wire encoding. Default <see cref="DistlogEncoding.Json"/>, which the original Python daemon reads too.</summary>
     public DistlogEncoding Encoding { get; set; } = DistlogEncoding.Json;

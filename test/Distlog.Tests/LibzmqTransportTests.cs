@@ -162,19 +162,21 @@ public sealed class LibzmqTransportTests
     }
 
     [Fact]
-    public void TheDefault_IsNetMQ_AndLibzmqIsUsedWhenAskedFor()
+    public void TheDefault_IsLibzmqWhenItLoads_ElseNetMQ_Quietly_AndEachIsUsedWhenAskedFor()
     {
-        Assert.Equal(DistlogTransport.NetMQ, new DistlogOptions().Transport);
+        Assert.Equal(DistlogTransport.Auto, new DistlogOptions().Transport);
         var lines = new List<string>();
         var selfLog = new SelfLog(lines.Add, TimeProvider.System);
-        using (var transport = DistlogLoggerProvider.CreateTransport(new DistlogOptions { Endpoint = "tcp://127.0.0.1:1" }, selfLog, libzmqLoads: true))
+        foreach (var (transport, loads, expected) in new (DistlogTransport, bool, Type)[]
         {
-            Assert.IsType<NetMqPushTransport>(transport);
-        }
-
-        using (var transport = DistlogLoggerProvider.CreateTransport(new DistlogOptions { Endpoint = "tcp://127.0.0.1:1", Transport = DistlogTransport.Libzmq }, selfLog, libzmqLoads: true))
+            (DistlogTransport.Auto, true, typeof(LibzmqPushTransport)),
+            (DistlogTransport.Auto, false, typeof(NetMqPushTransport)),
+            (DistlogTransport.NetMQ, true, typeof(NetMqPushTransport)),
+            (DistlogTransport.Libzmq, true, typeof(LibzmqPushTransport)),
+        })
         {
-            Assert.IsType<LibzmqPushTransport>(transport);
+            using var made = DistlogLoggerProvider.CreateTransport(new DistlogOptions { Endpoint = "tcp://127.0.0.1:1", Transport = transport }, selfLog, libzmqLoads: loads);
+            Assert.IsType(expected, made);
         }
 
         Assert.Empty(lines);

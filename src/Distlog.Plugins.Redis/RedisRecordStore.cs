@@ -20,8 +20,7 @@ public sealed class RedisRecordStore : IRecordStore
     private readonly IConnectionMultiplexer _connection;
     private readonly string _stream;
     private readonly int _database;
-    private readonly int? _shards;
-    private RedisLayout? _layout;
+    private RedisLayout? _layout; // known once told, or once read from the plugin's note (any thread; the same value)
 
     /// <summary>Reads the store on <paramref name="stream"/> through <paramref name="connection"/>.</summary>
     /// <param name="connection">To Redis, or to any node of a Redis Cluster.</param>
@@ -40,7 +39,6 @@ public sealed class RedisRecordStore : IRecordStore
         _connection = connection;
         _stream = stream;
         _database = database;
-        _shards = shards;
         _layout = shards is { } n ? new RedisLayout(stream, n) : null;
     }
 

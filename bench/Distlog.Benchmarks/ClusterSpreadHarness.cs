@@ -37,7 +37,6 @@ internal static class ClusterSpreadHarness
             }));
             try
             {
-                Wait.Until(() => plugin.Store is not null, () => "the plugin");
                 var clock = Stopwatch.StartNew();
                 foreach (var batch in batches)
                 {
